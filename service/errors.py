@@ -1,0 +1,52 @@
+"""Typed errors. Each maps to one RFC 9457 problem (see `service.problems`)."""
+
+from __future__ import annotations
+
+
+class ReportedlyError(Exception):
+    status: int = 500
+    title: str = "Internal error"
+    type_slug: str = "internal"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class BadInput(ReportedlyError):
+    status, title, type_slug = 400, "Bad input", "bad-input"
+
+
+class PayloadTooLarge(ReportedlyError):
+    status, title, type_slug = 413, "Article too large", "too-large"
+
+
+class UnsupportedMediaType(ReportedlyError):
+    status, title, type_slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+class UnknownPrompt(ReportedlyError):
+    status, title, type_slug = 422, "Unknown prompt", "unknown-prompt"
+
+
+class UnknownBackend(ReportedlyError):
+    status, title, type_slug = 422, "Unknown backend", "unknown-backend"
+
+
+class BackendUnavailable(ReportedlyError):
+    """The backend exists but cannot run here (not configured, extra not installed)."""
+
+    status, title, type_slug = 503, "Backend unavailable", "backend-unavailable"
+
+
+class ModelOutputInvalid(ReportedlyError):
+    status, title, type_slug = 502, "Model output invalid", "model-output-invalid"
+
+
+class UpstreamUnavailable(ReportedlyError):
+    status, title, type_slug = 503, "LLM endpoint unavailable", "upstream-unavailable"
+
+
+class UpstreamTimeout(ReportedlyError):
+    status, title, type_slug = 504, "LLM endpoint timed out", "upstream-timeout"

@@ -1,0 +1,157 @@
+"""The record reportedly returns, and the draft a backend hands to grounding.
+
+A backend never produces offsets: it produces a `Draft` whose evidence is bare quotes, and
+`service.grounding` turns those into `Evidence` with offsets it has checked itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceType = Literal["person", "organization", "government", "media", "document", "unnamed", "author"]
+Confidence = Literal["high", "medium", "low"]
+SOURCE_TYPES: tuple[SourceType, ...] = (
+    "person", "organization", "government", "media", "document", "unnamed", "author",
+)
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+
+
+class Source(BaseModel):
+    name: str = Field(description="Who asserts the claim, as named in the article.")
+    type: SourceType = Field(
+        description=(
+            "person, organization, government, media, document; 'unnamed' for 'officials said'; "
+            "'author' when the reporter states it in their own voice."
+        )
+    )
+
+
+class Timeframe(BaseModel):
+    text: str | None = Field(
+        default=None, description="When the claimed event happens, exactly as written; null if none."
+    )
+    start: dt.date | None = Field(default=None, description="ISO date if resolvable, else null.")
+    end: dt.date | None = Field(default=None, description="ISO date if resolvable, else null.")
+
+
+class Evidence(BaseModel):
+    """A verbatim span of `document.text`: `document.text[start:end] == quote` always holds."""
+
+    quote: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class _ClaimFields(BaseModel):
+    who: list[str] = Field(
+        description="Actors the claim is about (people, organisations, states), full names as in the article."
+    )
+    claim: str = Field(
+        min_length=1,
+        description="One self-contained sentence, readable without the article (no bare 'he').",
+    )
+    source: Source
+    timeframe: Timeframe = Field(default_factory=Timeframe)
+    confidence: Confidence = Field(
+        description=(
+            "How firmly it is asserted as reported. high: stated as fact or plainly asserted; "
+            "medium: attributed belief, assessment, expectation, early report; "
+            "low: speculation, unconfirmed, 'may', 'could'."
+        )
+    )
+
+
+class Claim(_ClaimFields):
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class DraftClaim(_ClaimFields):
+    evidence: list[str] = Field(
+        min_length=1,
+        description="One or more verbatim quotes copied exactly from the article that support the claim.",
+    )
+
+
+class Draft(BaseModel):
+    """What a backend returns before grounding (the LLM's response model)."""
+
+    headline: str | None = Field(default=None, description="The article's headline, or null.")
+    summary: str = Field(description="Two or three neutral sentences summarising the article.")
+    claims: list[DraftClaim]
+
+
+# --- the HTTP contract -------------------------------------------------------------------
+
+
+class SummaryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, description="The article as plain text.")
+    html: str | None = Field(default=None, description="The article as HTML (instead of text).")
+    title: str | None = None
+    published: dt.date | None = Field(
+        default=None, description="Publication date, used to resolve relative timeframes."
+    )
+    prompt: str | None = Field(default=None, description="e.g. 'claims@2'; default: newest version.")
+    backend: str | None = Field(default=None, description="llm, local or rules; default from settings.")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SummaryRequest] = Field(min_length=1)
+
+
+class Removed(BaseModel):
+    start: int
+    end: int
+    reason: str
+
+
+class Document(BaseModel):
+    text: str
+    removed: list[Removed] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class DroppedClaim(BaseModel):
+    claim: str
+    reason: str
+
+
+class Meta(BaseModel):
+    backend: str
+    model: str
+    prompt: str | None = Field(description="Prompt id@version; null for backends without prompts.")
+    prompt_hash: str
+    usage: Usage = Field(default_factory=Usage)
+    attempts: int = 1
+    latency_ms: float = 0.0
+    cached: bool = False
+    dropped: int = 0
+    dropped_claims: list[DroppedClaim] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Summary(BaseModel):
+    id: str
+    document: Document
+    headline: str | None
+    summary: str
+    claims: list[Claim]
+    meta: Meta
