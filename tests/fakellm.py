@@ -49,6 +49,7 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     usage: tuple[int, int] | None = (10, 5)  # (prompt_tokens, completion_tokens); None: omit
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the body's chunks (beats per-read timeouts)
     finish_reason: str | None = None
     tool_name: str | None = None  # default: the name the request forced via tool_choice
     model: str | None = None  # default: echo the request's model
@@ -60,6 +61,7 @@ class Reply:
         *,
         usage: tuple[int, int] | None = (10, 5),
         delay: float = 0.0,
+        trickle: float = 0.0,
         finish_reason: str = "tool_calls",
         tool_name: str | None = None,
         model: str | None = None,
@@ -71,6 +73,7 @@ class Reply:
             payload,
             usage=usage,
             delay=delay,
+            trickle=trickle,
             finish_reason=finish_reason,
             tool_name=tool_name,
             model=model,
@@ -120,7 +123,7 @@ class Received:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     body: JSON
 
 
@@ -138,7 +141,11 @@ class FakeLLM:
         self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fakellm", daemon=True
+            # A short poll keeps shutdown (one per test) fast.
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fakellm",
+            daemon=True,
         )
         port = self._server.server_address[1]
         self.base_url = f"http://{host}:{port}/v1"
@@ -276,7 +283,13 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: pytest shows failures, not access logs
 
-        def _send(self, status: int, body: str, headers: Mapping[str, str] | None = None) -> None:
+        def _send(
+            self,
+            status: int,
+            body: str,
+            headers: Mapping[str, str] | None = None,
+            trickle: float = 0.0,
+        ) -> None:
             data = body.encode()
             try:
                 self.send_response(status)
@@ -285,7 +298,15 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if not trickle:
+                    self.wfile.write(data)
+                    return
+                step = max(1, len(data) // 10)
+                for at in range(0, len(data), step):
+                    self.wfile.write(data[at : at + step])
+                    self.wfile.flush()
+                    if fake._stopping.wait(trickle):
+                        return
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (e.g. its timeout fired): nothing to answer
 
@@ -307,7 +328,8 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 self._send(400, _error_body("fakellm: request body is not JSON"))
                 return
-            received = Received("POST", self.path, dict(self.headers.items()), body)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            received = Received("POST", self.path, headers, body)
             reply = fake._next_reply(body, received)
             if reply is None:
                 n = len(fake.requests)
@@ -324,7 +346,8 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if reply.kind == "error":
                 self._send(reply.status, reply.payload, reply.headers)
                 return
-            self._send(200, json.dumps(fake._completion(reply, body)), reply.headers)
+            completion = json.dumps(fake._completion(reply, body))
+            self._send(200, completion, reply.headers, reply.trickle)
 
     return Handler
 

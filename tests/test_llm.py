@@ -1,0 +1,308 @@
+"""`service.llm` against the fake endpoint: instructor, re-asks and timeouts run for real."""
+
+from __future__ import annotations
+
+import copy
+import socket
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from service.errors import ModelOutputInvalid, UpstreamTimeout, UpstreamUnavailable
+from service.llm import LLMClient, LLMMode
+from service.schema import Draft, Usage
+from tests.fakellm import FakeLLM, Reply
+
+pytestmark = pytest.mark.anyio
+
+MESSAGES = [
+    {"role": "system", "content": "Extract claims."},
+    {"role": "user", "content": "<article>Officials said the bridge will reopen.</article>"},
+]
+
+VALID: dict[str, Any] = {
+    "headline": "Bridge to reopen",
+    "summary": "Officials expect the bridge to reopen.",
+    "claims": [
+        {
+            "who": ["the bridge"],
+            "claim": "The bridge will reopen in July 2024.",
+            "source": {"name": "officials", "type": "unnamed"},
+            "timeframe": {"text": "in July", "start": "2024-07-01", "end": "2024-07-31"},
+            "confidence": "medium",
+            "evidence": ["Officials said the bridge will reopen."],
+        }
+    ],
+}
+
+
+def invalid_confidence() -> dict[str, Any]:
+    bad = copy.deepcopy(VALID)
+    bad["claims"][0]["confidence"] = "certain"
+    return bad
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def make_client(fake_llm: FakeLLM) -> AsyncIterator[Any]:
+    clients: list[LLMClient] = []
+
+    def make(**kw: Any) -> LLMClient:
+        options: dict[str, Any] = {
+            "base_url": fake_llm.base_url,
+            "api_key": None,
+            "model": "test-model",
+            "timeout": 5.0,
+            "retries": 2,
+        }
+        options.update(kw)
+        client = LLMClient(**options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+async def test_valid_reply(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_tool(VALID, usage=(120, 40), model="served-model-v1")
+    done = await make_client().complete(MESSAGES, Draft, temperature=0.0)
+
+    assert done.value.model_dump() == Draft.model_validate(VALID).model_dump()
+    assert done.value.claims[0].timeframe.start is not None
+    assert done.value.claims[0].timeframe.start.isoformat() == "2024-07-01"
+    assert done.attempts == 1
+    assert done.usage == Usage(prompt_tokens=120, completion_tokens=40, total_tokens=160)
+    assert done.model == "served-model-v1"
+
+    [request] = fake_llm.requests
+    assert request["model"] == "test-model"
+    assert request["temperature"] == 0.0
+    assert request["messages"] == MESSAGES
+    assert request["tool_choice"]["function"]["name"] == "Draft"
+
+
+async def test_tools_schema_carries_dates_as_date_strings(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.reply_tool(VALID)
+    await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    [tool] = fake_llm.requests[0]["tools"]
+    assert tool["type"] == "function"
+    params = tool["function"]["parameters"]
+    assert set(params["required"]) == {"summary", "claims"}
+    start = params["$defs"]["Timeframe"]["properties"]["start"]
+    assert {"type": "string", "format": "date"} in start["anyOf"]
+    source_type = params["$defs"]["Source"]["properties"]["type"]
+    assert "author" in source_type["enum"] and "unnamed" in source_type["enum"]
+
+
+async def test_invalid_then_valid_reasks_and_sums_usage(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.reply_tool(invalid_confidence(), usage=(100, 30))
+    fake_llm.reply_tool(VALID, usage=(150, 35))
+    done = await make_client().complete(MESSAGES, Draft, temperature=0.0)
+
+    assert done.attempts == 2
+    assert done.usage == Usage(prompt_tokens=250, completion_tokens=65, total_tokens=315)
+    assert done.value.claims[0].confidence == "medium"
+
+    first, second = fake_llm.requests
+    assert len(second["messages"]) > len(first["messages"])
+    reask = second["messages"][len(first["messages"]) :]
+    assert reask[0]["role"] == "assistant"  # the model's bad answer, echoed back
+    assert "certain" in reask[0]["tool_calls"][0]["function"]["arguments"]
+    feedback = reask[-1]["content"]
+    assert "claims.0.confidence" in feedback or "confidence" in feedback
+    assert "Validation Error" in feedback
+
+
+async def test_invalid_every_time_is_model_output_invalid(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.queue(*[Reply.tool(invalid_confidence()) for _ in range(2)])
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client(retries=1).complete(MESSAGES, Draft, temperature=0.0)
+
+    assert len(fake_llm.requests) == 2  # one try + one re-ask, no more
+    detail = caught.value.detail
+    assert "claims.0.confidence" in detail
+    assert "after 2 attempts" in detail
+    assert caught.value.status == 502
+
+
+async def test_broken_json_is_model_output_invalid(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_tool('{"summary": "x", "claims": [')
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client(retries=0).complete(MESSAGES, Draft, temperature=0.0)
+    assert "JSON" in caught.value.detail
+
+
+async def test_missing_required_field_names_the_field(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_tool({"headline": None, "claims": []})
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client(retries=0).complete(MESSAGES, Draft, temperature=0.0)
+    assert "summary: Field required" in caught.value.detail
+
+
+async def test_truncated_output_is_model_output_invalid(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.reply_tool('{"summary": "x", "cla', finish_reason="length")
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert "cut off" in caught.value.detail
+    assert len(fake_llm.requests) == 1
+
+
+async def test_server_error_is_upstream_unavailable(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_error(500, message="model crashed")
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert "HTTP 500" in caught.value.detail
+    assert "model crashed" in caught.value.detail
+    assert "Retry-After" not in caught.value.headers
+    assert len(fake_llm.requests) == 1  # the SDK's own retries are off
+
+
+async def test_client_error_is_upstream_unavailable(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_error(401, message="bad api key")
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert "HTTP 401" in caught.value.detail and "bad api key" in caught.value.detail
+
+
+async def test_rate_limit_passes_retry_after_on(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_error(429, headers={"Retry-After": "7"}, message="slow down")
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert caught.value.headers == {"Retry-After": "7"}
+    assert "429" in caught.value.detail and "slow down" in caught.value.detail
+    assert len(fake_llm.requests) == 1
+
+
+async def test_rate_limit_without_retry_after_gets_default(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.reply_error(429)
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert caught.value.headers == {"Retry-After": "30"}
+
+
+async def test_error_after_a_reask_is_still_upstream_error(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.reply_tool(invalid_confidence())
+    fake_llm.reply_error(503, message="overloaded")
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert "HTTP 503" in caught.value.detail
+
+
+async def test_slow_reply_times_out_within_the_timeout(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_delay(10.0, VALID)
+    began = time.monotonic()
+    with pytest.raises(UpstreamTimeout) as caught:
+        await make_client(timeout=0.5).complete(MESSAGES, Draft, temperature=0.0)
+    elapsed = time.monotonic() - began
+    assert 0.4 <= elapsed < 1.5
+    assert "0.5 s" in caught.value.detail
+    assert caught.value.status == 504
+
+
+async def test_overall_deadline_bounds_a_trickling_reply(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    # Bytes arrive every 0.2 s, so the per-read HTTP timeout (0.5 s) never fires; the overall
+    # deadline of timeout * (retries + 1) = 0.5 s must.
+    fake_llm.queue(Reply.tool(VALID, trickle=0.2))
+    client = make_client(timeout=0.5, retries=0)
+    assert client.deadline == pytest.approx(0.5)
+    began = time.monotonic()
+    with pytest.raises(UpstreamTimeout) as caught:
+        await client.complete(MESSAGES, Draft, temperature=0.0)
+    assert 0.4 <= time.monotonic() - began < 1.2
+    assert "within 0.5 s" in caught.value.detail
+
+
+async def test_connection_refused_is_upstream_unavailable(make_client: Any) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on `port` any more.
+    began = time.monotonic()
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client(base_url=f"http://127.0.0.1:{port}/v1").complete(
+            MESSAGES, Draft, temperature=0.0
+        )
+    assert time.monotonic() - began < 3
+    assert f"127.0.0.1:{port}" in caught.value.detail
+    assert "Could not reach" in caught.value.detail
+
+
+async def test_dropped_connection_is_upstream_unavailable(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.reply_disconnect()
+    with pytest.raises(UpstreamUnavailable):
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+
+
+async def test_empty_queue_fails_loudly(fake_llm: FakeLLM, make_client: Any) -> None:
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert "no reply queued" in caught.value.detail
+
+
+async def test_reply_without_usage_counts_zero_for_it(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_tool(invalid_confidence(), usage=None)
+    fake_llm.reply_tool(VALID, usage=(50, 10))
+    done = await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    assert done.attempts == 2
+    assert done.usage == Usage(prompt_tokens=50, completion_tokens=10, total_tokens=60)
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "json"])
+async def test_json_modes_read_message_content(
+    fake_llm: FakeLLM, make_client: Any, mode: LLMMode
+) -> None:
+    fake_llm.reply_content(VALID, usage=(70, 20))
+    done = await make_client(mode=mode).complete(MESSAGES, Draft, temperature=0.2)
+    assert done.value.model_dump() == Draft.model_validate(VALID).model_dump()
+    [request] = fake_llm.requests
+    assert "tools" not in request
+    expected = "json_schema" if mode == "json_schema" else "json_object"
+    assert request["response_format"]["type"] == expected
+
+
+async def test_max_tokens_is_sent_when_given(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.reply_tool(VALID)
+    await make_client().complete(MESSAGES, Draft, temperature=0.0, max_tokens=512)
+    assert fake_llm.requests[0]["max_tokens"] == 512
+
+
+async def test_shared_http_client_is_left_open(fake_llm: FakeLLM) -> None:
+    async with httpx.AsyncClient() as http:
+        client = LLMClient(base_url=fake_llm.base_url, api_key="k", model="m", http_client=http)
+        fake_llm.reply_tool(VALID)
+        await client.complete(MESSAGES, Draft, temperature=0.0)
+        await client.aclose()
+        assert not http.is_closed
+        assert fake_llm.received[0].headers.get("authorization") == "Bearer k"
+
+
+def test_bad_configuration_is_refused() -> None:
+    with pytest.raises(ValueError, match="mode"):
+        LLMClient(base_url=None, api_key=None, model="m", mode="xml")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        LLMClient(base_url=None, api_key=None, model="m", timeout=0)
