@@ -246,7 +246,7 @@ def _read_jsonl(path: Path, raw_text: str) -> tuple[_RawHeader, list[Any]]:
     return header, [record for _, record in records[1:]]
 
 
-def _article_text(path: Path, article: _RawArticle, digest: Any) -> str:
+def _article_text(path: Path, article: _RawArticle, digest: hashlib._Hash) -> str:
     if article.text is not None:
         return article.text
     assert article.text_file is not None  # guaranteed by _RawArticle._one_text
