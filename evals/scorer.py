@@ -14,8 +14,10 @@ Conventions (see `evals/README.md`):
 * A ratio with a zero denominator is `None` ("not measured") and macro averages skip it; F1 is
   0.0 when exactly one of precision/recall is unmeasurable (claims where none were labelled,
   or nothing where something was).
-* Timeframes agree when neither side gives one; or both texts are given and one contains the
-  other after normalisation or they are near-equal (token-set ratio >= 80); or both give the
+* Timeframe agreement is measured over the matches where the gold claim or the prediction
+  gives a timeframe (pairs where neither does are trivially right and would drown the signal:
+  most claims have none). Timeframes agree when both texts are given and one contains the
+  other after normalisation or they are near-equal (token-set ratio >= 80), or both give the
   same non-null `start` or the same non-null `end` date.
 * Grounding re-checks `text[start:end] == quote` against the article text the case holds,
   whatever the service claims.
@@ -78,6 +80,7 @@ class CaseScore(BaseModel):
     source_right: int = 0
     source_type_right: int = 0
     who_sum: float = 0.0
+    timeframe_pairs: int = 0  # matches where either side gives a timeframe
     timeframe_right: int = 0
     confidence_right: int = 0
     # rows: gold high/medium/low; columns: predicted high/medium/low
@@ -142,9 +145,12 @@ class CaseResult:
     leaks: list[tuple[int, int]] = field(default_factory=list)
 
 
+def _has_timeframe(t: Timeframe) -> bool:
+    return bool(t.text or t.start or t.end)
+
+
 def timeframes_agree(predicted: Timeframe, gold: Timeframe) -> bool:
-    p_empty = not (predicted.text or predicted.start or predicted.end)
-    g_empty = not (gold.text or gold.start or gold.end)
+    p_empty, g_empty = not _has_timeframe(predicted), not _has_timeframe(gold)
     if p_empty or g_empty:
         return p_empty and g_empty
     if predicted.text and gold.text:
@@ -200,7 +206,9 @@ def score_case(
         score.matched += 1
         score.source_right += source_right
         score.source_type_right += type_right
-        score.timeframe_right += tf_right
+        if _has_timeframe(p.timeframe) or _has_timeframe(g.timeframe):
+            score.timeframe_pairs += 1
+            score.timeframe_right += tf_right
         score.confidence_right += conf_right
         score.who_sum += who
         score.confusion[CONFIDENCES.index(g.confidence)][CONFIDENCES.index(p.confidence)] += 1
@@ -292,7 +300,7 @@ def metrics(score: CaseScore) -> dict[str, float | None]:
         "attribution_accuracy": _ratio(score.source_right, score.matched),
         "source_type_accuracy": _ratio(score.source_type_right, score.matched),
         "who_overlap": _ratio(score.who_sum, score.matched),
-        "timeframe_agreement": _ratio(score.timeframe_right, score.matched),
+        "timeframe_agreement": _ratio(score.timeframe_right, score.timeframe_pairs),
         "confidence_accuracy": _ratio(score.confidence_right, score.matched),
         "confidence_macro_f1": confidence_macro_f1(score.confusion),
         "grounding_rate": _ratio(score.grounded, score.evidence),

@@ -338,3 +338,12 @@ def test_baseline_is_every_sentence_by_the_author() -> None:
     assert m["grounding_rate"] == 1.0
     assert m["claim_recall"] == 1.0  # every gold claim here is inside one sentence
     assert m["attribution_accuracy"] is not None and m["attribution_accuracy"] < 0.5
+
+
+def test_timeframe_agreement_counts_only_pairs_with_a_timeframe() -> None:
+    wrong = [*PERFECT]
+    wrong[0] = _as_predicted(GOLD[0], timeframe=Timeframe(text="next year"))
+    m = _metrics(wrong)
+    # Two matched gold claims carry a timeframe (one optional); one now disagrees.
+    assert m["timeframe_agreement"] == pytest.approx(1 / 2)
+    assert m["claim_f1"] == 1.0 and m["attribution_accuracy"] == 1.0

@@ -1,0 +1,246 @@
+"""`reportedly eval ...`: run, report, compare and list recorded eval runs.
+
+Mounted by `service.cli` as `app.add_typer(evals.cli.app, name="eval")`. Exit codes: 0 ok,
+1 a run had setup failures or a `--fail-if-worse` gate tripped, 2 bad usage (unknown run,
+unreadable dataset, malformed gate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from evals.compare import (
+    RESAMPLES,
+    SEED,
+    GateSyntaxError,
+    case_changes,
+    failed_gates,
+    paired_bootstrap,
+    paired_scores,
+    parse_gates,
+)
+from evals.dataset import DEFAULT_DATASET, DatasetError, load_dataset
+from evals.report import build_report, load_view, metrics_table, render_html, with_baseline
+from evals.runner import RunConfig, RunSetupError, run_evals
+from evals.scorer import fmt
+from evals.store import DEFAULT_DB_NAME, EvalStore, UnknownRun
+from service.settings import Settings
+
+app = typer.Typer(
+    help="Evals: score backends and prompts against hand-labelled articles; compare runs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional here
+    typer.Option(
+        "--db",
+        envvar="REPORTEDLY_EVALS_DB",
+        help="Run store (SQLite). Default: <REPORTEDLY_CACHE_DIR>/evals.sqlite3.",
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _fail(f"bad REPORTEDLY_* setting: {exc}")
+
+
+def _store(db: Path | None, settings: Settings | None = None) -> EvalStore:
+    path = db or (settings or _settings()).cache_dir / DEFAULT_DB_NAME
+    return EvalStore(path)
+
+
+def _open_existing(db: Path | None) -> EvalStore:
+    path = db or _settings().cache_dir / DEFAULT_DB_NAME
+    if not path.exists():
+        _fail(
+            f"no eval runs recorded yet ({path} does not exist); start with `reportedly eval run`"
+        )
+    return EvalStore(path)
+
+
+@app.command()
+def run(
+    dataset: Annotated[
+        Path, typer.Option(help="Dataset file (YAML or JSONL, see evals/README.md).")
+    ] = DEFAULT_DATASET,
+    prompt: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Prompt id@version, repeatable (default: the newest version)."),
+    ] = None,
+    backend: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="rules, llm, local or baseline; repeatable (default: the service's)."),
+    ] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Run every case K times.")] = 1,
+    concurrency: Annotated[int, typer.Option(min=1, help="Cases in flight at once.")] = 4,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start new runs instead of resuming unfinished ones.")
+    ] = False,
+    html: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also write the HTML report of these runs here."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Run every article x prompt x backend through the service and record the scores."""
+    settings = _settings()
+    try:
+        data = load_dataset(dataset)
+    except DatasetError as exc:
+        _fail(str(exc))
+    config = RunConfig(
+        dataset=data,
+        backends=backend or [settings.resolved_default_backend],
+        prompts=list(prompt) if prompt else [None],
+        repeat=repeat,
+        concurrency=concurrency,
+        fresh=fresh,
+    )
+    with _store(db, settings) as store:
+        try:
+            outcome = asyncio.run(run_evals(store, settings, config, console=err))
+        except RunSetupError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted; run the same command again to resume", code=130)
+        for failure in outcome.failures:
+            err.print(f"[red]could not run[/] {failure}", highlight=False)
+        if not outcome.runs:
+            _fail("nothing ran", code=1)
+        for record in outcome.runs:
+            how = "resumed" if record.id in outcome.resumed else "new"
+            err.print(f"run [bold]{record.id}[/] ({how}): {record.label}", highlight=False)
+        views = with_baseline([load_view(store, r.id) for r in outcome.runs])
+        out.print(metrics_table(views, title=f"{data.name} ({len(data.cases)} articles)"))
+        if html is not None:
+            html.write_text(render_html(views), encoding="utf-8")
+            err.print(f"wrote {html}")
+        out.print(" ".join(r.id for r in outcome.runs))
+    if outcome.failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    runs: Annotated[list[str], typer.Argument(help="Run ids (or unique prefixes, or 'last').")],
+    html: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Write the self-contained HTML report here."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Print the metrics of one or more runs (baseline included) and write an HTML report."""
+    with _open_existing(db) as store:
+        try:
+            views = build_report(store, runs)
+        except UnknownRun as exc:
+            _fail(str(exc))
+        if len({v.record.dataset_hash for v in views}) > 1:
+            err.print("[yellow]warning:[/] the runs used different datasets (or dataset versions)")
+        out.print(metrics_table(views))
+        if html is not None:
+            html.write_text(render_html(views), encoding="utf-8")
+            err.print(f"wrote {html}")
+
+
+@app.command()
+def compare(
+    run_a: Annotated[str, typer.Argument(help="The reference run (e.g. main's).")],
+    run_b: Annotated[str, typer.Argument(help="The candidate run.")],
+    fail_if_worse: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--fail-if-worse",
+            help="METRIC=DELTA: exit 1 if B is worse than A by more than DELTA. Repeatable.",
+        ),
+    ] = None,
+    resamples: Annotated[int, typer.Option(min=100, help="Bootstrap resamples.")] = RESAMPLES,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = SEED,
+    db: DbOption = None,
+) -> None:
+    """B - A per metric with a paired bootstrap 95% interval, and the articles that changed."""
+    try:
+        gates = parse_gates(fail_if_worse or [])
+    except GateSyntaxError as exc:
+        _fail(str(exc))
+    with _open_existing(db) as store:
+        try:
+            a, b = load_view(store, run_a), load_view(store, run_b)
+        except UnknownRun as exc:
+            _fail(str(exc))
+    if a.record.dataset_hash != b.record.dataset_hash:
+        err.print("[yellow]warning:[/] different datasets; comparing the articles both scored")
+    common, sa, sb = paired_scores(a.records, b.records)
+    if not common:
+        _fail("the two runs share no scored articles", code=1)
+    diffs = paired_bootstrap(sa, sb, resamples=resamples, seed=seed)
+    table = Table(title=f"{b.record.label}  minus  {a.record.label}  ({len(common)} articles)")
+    for column in ("metric", "A", "B", "B - A", "95% interval"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for d in diffs:
+        interval = "-" if d.low is None else f"[{d.low:+.3f}, {d.high:+.3f}]"
+        delta = "-" if d.diff is None else f"{d.diff:+.3f}"
+        style = ""
+        if d.worse_by is not None and d.worse_by > 0:
+            style = "red"
+        elif d.worse_by is not None and d.worse_by < 0:
+            style = "green"
+        table.add_row(
+            d.metric, fmt(d.a, d.metric), fmt(d.b, d.metric), delta, interval, style=style
+        )
+    out.print(table)
+    changes = case_changes(a.records, b.records)
+    if not changes:
+        out.print("No article's claims changed.")
+    for change in changes:
+        out.print(
+            f"[bold]{change.case_id}[/] claim_f1 {fmt(change.f1_a)} -> {fmt(change.f1_b)}",
+            highlight=False,
+        )
+        for line in [*change.removed, *change.added, *change.changed]:
+            out.print(f"  {line}", highlight=False, markup=False)
+    failures = failed_gates(diffs, gates)
+    for failure in failures:
+        err.print(f"[red]FAIL[/] {failure}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+    if gates:
+        err.print(f"gates passed: {', '.join(f'{k}={v:g}' for k, v in gates.items())}")
+
+
+@app.command("runs")
+def list_runs(db: DbOption = None) -> None:
+    """List recorded runs, oldest first."""
+    with _open_existing(db) as store:
+        records = store.runs()
+    table = Table(title="Recorded eval runs")
+    for column in ("id", "created", "backend", "model", "prompt", "dataset", "repeat", "status",
+                   "claim_f1", "commit"):  # fmt: skip
+        table.add_column(column)
+    for r in records:
+        f1 = r.summary.get("claim_f1") if r.summary else None
+        table.add_row(
+            r.id, r.created_at, r.backend, r.model or "-", r.prompt or r.prompt_ref or "-",
+            f"{r.dataset_name} {r.dataset_hash[:8]}", str(r.repeat), r.status,
+            fmt(f1), r.git_commit or "-",
+        )  # fmt: skip
+    out.print(table)
