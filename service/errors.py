@@ -50,3 +50,9 @@ class UpstreamUnavailable(ReportedlyError):
 
 class UpstreamTimeout(ReportedlyError):
     status, title, type_slug = 504, "LLM endpoint timed out", "upstream-timeout"
+
+
+class InvalidRequest(ReportedlyError):
+    """Well-formed but unusable: empty text, both or neither of text/html, wrong field types."""
+
+    status, title, type_slug = 422, "Invalid request", "invalid-request"

@@ -7,14 +7,22 @@ A backend never produces offsets: it produces a `Draft` whose evidence is bare q
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SourceType = Literal["person", "organization", "government", "media", "document", "unnamed", "author"]
+SourceType = Literal[
+    "person", "organization", "government", "media", "document", "unnamed", "author"
+]
 Confidence = Literal["high", "medium", "low"]
 SOURCE_TYPES: tuple[SourceType, ...] = (
-    "person", "organization", "government", "media", "document", "unnamed", "author",
+    "person",
+    "organization",
+    "government",
+    "media",
+    "document",
+    "unnamed",
+    "author",
 )
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 
@@ -31,7 +39,8 @@ class Source(BaseModel):
 
 class Timeframe(BaseModel):
     text: str | None = Field(
-        default=None, description="When the claimed event happens, exactly as written; null if none."
+        default=None,
+        description="When the claimed event happens, exactly as written; null if none.",
     )
     start: dt.date | None = Field(default=None, description="ISO date if resolvable, else null.")
     end: dt.date | None = Field(default=None, description="ISO date if resolvable, else null.")
@@ -95,14 +104,23 @@ class SummaryRequest(BaseModel):
     published: dt.date | None = Field(
         default=None, description="Publication date, used to resolve relative timeframes."
     )
-    prompt: str | None = Field(default=None, description="e.g. 'claims@2'; default: newest version.")
-    backend: str | None = Field(default=None, description="llm, local or rules; default from settings.")
+    prompt: str | None = Field(
+        default=None, description="e.g. 'claims@2'; default: newest version."
+    )
+    backend: str | None = Field(
+        default=None, description="llm, local or rules; default from settings."
+    )
 
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[SummaryRequest] = Field(min_length=1)
+    # Items are validated one by one, so one malformed item fails alone, not the batch.
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=256,
+        description="Each item is a SummaryRequest body (at most 256).",
+    )
 
 
 class Removed(BaseModel):

@@ -37,10 +37,16 @@ class Settings(BaseSettings):
     local_timeout: float = 300.0
 
     default_backend: BackendName | None = Field(
-        default=None, description="Default: llm when an LLM endpoint or key is configured, else rules."
+        default=None,
+        description="Default: llm when an LLM endpoint or key is configured, else rules.",
     )
     concurrency: int = Field(default=8, ge=1, description="Batch items processed at once.")
-    max_chars: int = Field(default=200_000, ge=1, description="Longest article accepted (characters).")
+    max_chars: int = Field(
+        default=200_000, ge=1, description="Longest article accepted (characters)."
+    )
+    max_body_bytes: int = Field(
+        default=10_000_000, ge=1, description="Largest request body (bytes)."
+    )
     fuzzy_threshold: float = Field(default=90.0, ge=0, le=100)
 
     prompts_dir: Path = PROJECT_ROOT / "prompts"
