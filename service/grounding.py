@@ -9,7 +9,9 @@ with "...", or made a typo. Each quote is looked up in tiers, strictest first:
    on a copy of the text that remembers, for every normalised character, which original
    characters it came from, so the span returned is the original text actually found;
 3. elided: "A ... B" matches A followed closely by B;
-4. fuzzy: rapidfuzz's best partial alignment above a threshold, snapped to word boundaries.
+4. unpunctuated: the same words in the same order, whatever punctuation sits between them;
+5. fuzzy: rapidfuzz's best partial alignment above a threshold, on the words only (so a
+   dropped comma or quote mark costs nothing), snapped to word boundaries.
 
 Whatever tier matches, the evidence quote is `text[start:end]`, never the model's wording,
 and a span touching removed furniture is not evidence. A claim with no evidence left is
@@ -30,7 +32,7 @@ from rapidfuzz import fuzz
 
 from service.schema import Claim, Document, Draft, DroppedClaim, Evidence, Removed
 
-Method = Literal["exact", "normalized", "casefolded", "elided", "fuzzy"]
+Method = Literal["exact", "normalized", "casefolded", "elided", "unpunctuated", "fuzzy"]
 
 # Quotes shorter than this are too ambiguous to match approximately: "he said" is everywhere.
 FUZZY_MIN_WORDS = 3
@@ -137,6 +139,52 @@ def _fold(s: str) -> str:
     return folded
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+_WORD_OR_GAP = re.compile(r"(?P<word>[^\W_]+)|[\W_]+")
+
+
+_LEADING_PUNCT = re.compile(r"^[^\w\s]+")
+_TRAILING_PUNCT = re.compile(r"[^\w\s]+$")
+
+
+def _is_punct(ch: str) -> bool:
+    return not ch.isalnum() and not ch.isspace() and ch != "_"
+
+
+def _skeleton_of(s: str) -> str:
+    return _NON_WORD.sub(" ", s).strip()
+
+
+class _Skeleton:
+    """The case-folded text reduced to words and single spaces, mapped back like
+    `_Normalized`: punctuation a model dropped or added no longer costs similarity."""
+
+    __slots__ = ("norm", "norm_index", "text")
+
+    def __init__(self, norm: _Normalized) -> None:
+        chars: list[str] = []
+        index: list[int] = []
+        for m in _WORD_OR_GAP.finditer(norm.folded):
+            if m.lastgroup == "word":
+                chars.append(m.group())
+                index.extend(range(m.start(), m.end()))
+            elif index:  # a gap between words becomes one space; leading gaps vanish
+                chars.append(" ")
+                index.append(m.start())
+        if chars and chars[-1] == " ":
+            chars.pop()
+            index.pop()
+        self.norm = norm
+        self.text = "".join(chars)
+        self.norm_index = index
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.norm.original_span(self.norm_index[start], self.norm_index[end - 1] + 1)
+
+    def position(self, original: int) -> int:
+        return bisect_left(self.norm_index, self.norm.position(original))
+
+
 @dataclass(frozen=True)
 class Located:
     """The outcome of looking one quote up: evidence, or why there is none."""
@@ -156,6 +204,7 @@ class Locator:
     fuzzy_threshold: float = 90.0
     _ranges: list[tuple[int, int, str]] = field(init=False, repr=False)
     _norm: _Normalized | None = field(init=False, default=None, repr=False)
+    _skeleton: _Skeleton | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._ranges = sorted((r.start, r.end, r.reason) for r in self.removed if r.end > r.start)
@@ -165,6 +214,12 @@ class Locator:
         if self._norm is None:
             self._norm = _Normalized(self.text)
         return self._norm
+
+    @property
+    def skeleton(self) -> _Skeleton:
+        if self._skeleton is None:
+            self._skeleton = _Skeleton(self.norm)
+        return self._skeleton
 
     def locate(self, quote: str) -> Evidence | None:
         return self.search(quote).evidence
@@ -206,13 +261,22 @@ class Locator:
             if found is not None:
                 return Located(found, "elided")
 
-        # 4. fuzzy
-        if len(quote.split()) >= FUZZY_MIN_WORDS and len(quote) >= FUZZY_MIN_CHARS:
-            fuzzy = self._find_fuzzy(fquote)
+        # 4. the same words, whatever the punctuation between them
+        squote = _skeleton_of(fquote)
+        if not squote:
+            return Located(None, furniture=furniture)
+        found, seen = self._find_words(squote, quote)
+        if found is not None:
+            return Located(found, "unpunctuated")
+        furniture = furniture or seen
+
+        # 5. fuzzy
+        if len(squote.split()) >= FUZZY_MIN_WORDS and len(quote) >= FUZZY_MIN_CHARS:
+            fuzzy = self._find_fuzzy(squote, quote)
             if fuzzy is not None:
                 return fuzzy
             if furniture is None:
-                furniture = self._fuzzy_in_furniture(fquote)
+                furniture = self._fuzzy_in_furniture(squote)
         return Located(None, furniture=furniture)
 
     # --- helpers -------------------------------------------------------------------------
@@ -274,22 +338,40 @@ class Locator:
             pos = haystack.find(parts[0], pos + 1)
         return None
 
+    def _find_words(self, squote: str, quote: str) -> tuple[Evidence | None, str | None]:
+        """Whole-word occurrences of the quote's words in the skeleton."""
+        haystack = self.skeleton.text
+        furniture: str | None = None
+        pos = haystack.find(squote)
+        while pos != -1:
+            end = pos + len(squote)
+            if (pos == 0 or haystack[pos - 1] == " ") and (
+                end == len(haystack) or haystack[end] == " "
+            ):
+                span = self._with_edge_punctuation(*self.skeleton.original_span(pos, end), quote)
+                hit = self._accept(*span)
+                if isinstance(hit, Evidence):
+                    return hit, None
+                furniture = furniture or hit
+            pos = haystack.find(squote, pos + 1)
+        return None, furniture
+
     def _segments(self) -> list[tuple[int, int]]:
-        """Normalised ranges of the text outside removed furniture."""
-        norm = self.norm
+        """Skeleton ranges of the text outside removed furniture."""
+        skeleton = self.skeleton
         segments: list[tuple[int, int]] = []
         cursor = 0
         for r_start, r_end, _ in self._ranges:
-            a, b = norm.position(r_start), norm.position(r_end)
+            a, b = skeleton.position(r_start), skeleton.position(r_end)
             if a > cursor:
                 segments.append((cursor, a))
             cursor = max(cursor, b)
-        if cursor < len(norm.folded):
-            segments.append((cursor, len(norm.folded)))
+        if cursor < len(skeleton.text):
+            segments.append((cursor, len(skeleton.text)))
         return segments
 
     def _best_alignment(self, needle: str, lo: int, hi: int) -> tuple[float, int, int] | None:
-        haystack = self.norm.folded[lo:hi]
+        haystack = self.skeleton.text[lo:hi]
         if len(needle) <= len(haystack):
             al = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=self.fuzzy_threshold)
             if al is None or al.dest_end <= al.dest_start:
@@ -298,30 +380,45 @@ class Locator:
         score = float(fuzz.ratio(needle, haystack, score_cutoff=self.fuzzy_threshold))
         return (score, lo, hi) if score and score >= self.fuzzy_threshold else None
 
-    def _find_fuzzy(self, fquote: str) -> Located | None:
+    def _find_fuzzy(self, squote: str, quote: str) -> Located | None:
         best: tuple[float, int, int] | None = None
         for lo, hi in self._segments():
-            found = self._best_alignment(fquote, lo, hi)
+            found = self._best_alignment(squote, lo, hi)
             if found is not None and (best is None or found[0] > best[0]):
                 best = found
         if best is None:
             return None
         score, n_start, n_end = best
-        start, end = self._snap(*self.norm.original_span(n_start, n_end))
+        start, end = self._snap(*self.skeleton.original_span(n_start, n_end))
+        start, end = self._with_edge_punctuation(start, end, quote)
         hit = self._accept(start, end)
         if isinstance(hit, Evidence):
             return Located(hit, "fuzzy", score=score)
         return None
 
-    def _fuzzy_in_furniture(self, fquote: str) -> str | None:
+    def _fuzzy_in_furniture(self, squote: str) -> str | None:
         """Why a quote was not found: is it (roughly) a piece of the removed furniture?"""
         if not self._ranges:
             return None
-        found = self._best_alignment(fquote, 0, len(self.norm.folded))
+        found = self._best_alignment(squote, 0, len(self.skeleton.text))
         if found is None:
             return None
-        start, end = self.norm.original_span(found[1], found[2])
+        start, end = self.skeleton.original_span(found[1], found[2])
         return self._furniture_at(start, end)
+
+    def _with_edge_punctuation(self, start: int, end: int, quote: str) -> tuple[int, int]:
+        """Word-level matches end at words; take back the quote marks and full stop the
+        quote itself opened or closed with, when the text has punctuation there too."""
+        text = self.text
+        lead = len(quote) - len(_LEADING_PUNCT.sub("", quote, count=1))
+        trail = len(quote) - len(_TRAILING_PUNCT.sub("", quote, count=1))
+        s = start
+        while lead > 0 and s > 0 and _is_punct(text[s - 1]):
+            s, lead = s - 1, lead - 1
+        e = end
+        while trail > 0 and e < len(text) and _is_punct(text[e]):
+            e, trail = e + 1, trail - 1
+        return s, e
 
     def _snap(self, start: int, end: int) -> tuple[int, int]:
         """Grow a span to whole words, so a fuzzy match never cuts a word in two."""
@@ -374,7 +471,6 @@ def ground(draft: Draft, document: Document, *, fuzzy_threshold: float) -> Groun
             dropped.append(DroppedClaim(claim=draft_claim.claim, reason="claim text is empty"))
             continue
         evidence: list[Evidence] = []
-        spans: set[tuple[int, int]] = set()
         missing: list[str] = []
         in_furniture: list[tuple[str, str]] = []
         for quote in draft_claim.evidence:
@@ -385,11 +481,8 @@ def ground(draft: Draft, document: Document, *, fuzzy_threshold: float) -> Groun
                 else:
                     missing.append(quote)
                 continue
-            span = (found.evidence.start, found.evidence.end)
-            if span in spans:
+            if not _add_span(evidence, found.evidence):
                 continue
-            spans.add(span)
-            evidence.append(found.evidence)
             if found.method == "fuzzy":
                 warnings.append(
                     f"claim {number}: evidence matched approximately "
@@ -407,7 +500,7 @@ def ground(draft: Draft, document: Document, *, fuzzy_threshold: float) -> Groun
                 f"claim {number}: evidence falls in removed furniture ({reason}): {_short(quote)!r}"
             )
 
-        key = (" ".join(text.lower().split()), tuple(sorted(spans)))
+        key = (" ".join(text.lower().split()), tuple(sorted((e.start, e.end) for e in evidence)))
         if key in seen_claims:
             warnings.append(f"claim {number}: duplicate of an earlier claim, skipped")
             continue
@@ -423,6 +516,15 @@ def ground(draft: Draft, document: Document, *, fuzzy_threshold: float) -> Groun
             )
         )
     return Grounded(claims=claims, dropped=dropped, warnings=warnings)
+
+
+def _add_span(evidence: list[Evidence], new: Evidence) -> bool:
+    """Add `new` unless a span already there contains it; drop spans it contains."""
+    if any(e.start <= new.start and new.end <= e.end for e in evidence):
+        return False
+    evidence[:] = [e for e in evidence if not (new.start <= e.start and e.end <= new.end)]
+    evidence.append(new)
+    return True
 
 
 def _drop_reason(missing: list[str], in_furniture: list[tuple[str, str]]) -> str:
