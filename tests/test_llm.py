@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -11,9 +12,19 @@ from typing import Any
 import httpx
 import pytest
 
-from service.errors import ModelOutputInvalid, UpstreamTimeout, UpstreamUnavailable
+from service.backends.base import Article
+from service.backends.llm import LLMBackend, build_llm_backend
+from service.errors import (
+    BackendUnavailable,
+    ModelOutputInvalid,
+    UnknownPrompt,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from service.llm import LLMClient, LLMMode
-from service.schema import Draft, Usage
+from service.prompts import PromptRegistry, prompt_hash
+from service.schema import Document, Draft, Usage
+from service.settings import PROJECT_ROOT, Settings
 from tests.fakellm import FakeLLM, Reply
 
 pytestmark = pytest.mark.anyio
@@ -306,3 +317,91 @@ def test_bad_configuration_is_refused() -> None:
         LLMClient(base_url=None, api_key=None, model="m", mode="xml")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         LLMClient(base_url=None, api_key=None, model="m", timeout=0)
+
+
+# --- the llm backend -----------------------------------------------------------------------
+
+
+def article(text: str, **kw: Any) -> Article:
+    return Article(document=Document(text=text), clean_text=text, **kw)
+
+
+@pytest.fixture(scope="module")
+def prompts() -> PromptRegistry:
+    return PromptRegistry.load(PROJECT_ROOT / "prompts")
+
+
+async def test_backend_plan_names_prompt_and_fingerprints_the_run(
+    make_client: Any, prompts: PromptRegistry
+) -> None:
+    backend = LLMBackend("llm", make_client(), prompts, temperature=0.0)
+    newest, v1 = backend.plan(None), backend.plan("claims@1")
+    assert (newest.backend, newest.model, newest.prompt) == ("llm", "test-model", "claims@2")
+    assert v1.prompt == "claims@1"
+    expected = prompt_hash(
+        prompts.get("claims@2"),
+        Draft.model_json_schema(),
+        "test-model",
+        {"temperature": 0.0, "mode": "tools", "retries": 2},
+    )
+    assert newest.prompt_hash == expected
+    assert v1.prompt_hash != newest.prompt_hash
+    assert backend.plan("claims").prompt_hash == newest.prompt_hash
+
+    warmer = LLMBackend("llm", make_client(), prompts, temperature=0.7)
+    assert warmer.plan(None).prompt_hash != newest.prompt_hash
+    other_mode = LLMBackend("llm", make_client(mode="json_schema"), prompts, temperature=0.0)
+    assert other_mode.plan(None).prompt_hash != newest.prompt_hash
+    with pytest.raises(UnknownPrompt):
+        backend.plan("claims@7")
+
+
+async def test_backend_extract_sends_the_rendered_prompt(
+    fake_llm: FakeLLM, make_client: Any, prompts: PromptRegistry
+) -> None:
+    backend = LLMBackend("local", make_client(model="smol"), prompts, max_tokens=1024)
+    plan = backend.plan("claims@1")
+    fake_llm.reply_tool(invalid_confidence(), usage=(300, 50))
+    fake_llm.reply_tool(VALID, usage=(400, 60), model="smol-q8")
+    text = "Officials said the bridge will reopen."
+    run = await backend.extract(article(text, title="Bridge", published=dt.date(2024, 6, 1)), plan)
+
+    assert run.draft.claims[0].evidence == ["Officials said the bridge will reopen."]
+    assert (run.model, run.attempts) == ("smol-q8", 2)
+    assert run.usage == Usage(prompt_tokens=700, completion_tokens=110, total_tokens=810)
+    assert run.warnings == []
+    request = fake_llm.requests[0]
+    assert request["model"] == "smol"
+    assert request["max_tokens"] == 1024
+    assert request["temperature"] == 0.0  # claims@1 suggests 0.0 and nothing overrides it
+    assert request["messages"] == prompts.get("claims@1").render(
+        article=text, title="Bridge", published="2024-06-01"
+    )
+
+
+async def test_backend_warns_when_no_claims(
+    fake_llm: FakeLLM, make_client: Any, prompts: PromptRegistry
+) -> None:
+    backend = LLMBackend("llm", make_client(), prompts)
+    fake_llm.reply_tool({"headline": None, "summary": "Nothing claimed.", "claims": []})
+    run = await backend.extract(article("Weather was fine."), backend.plan(None))
+    assert run.warnings == ["The model returned no claims."]
+
+
+async def test_build_llm_backend_from_settings(fake_llm: FakeLLM, prompts: PromptRegistry) -> None:
+    with pytest.raises(BackendUnavailable, match="REPORTEDLY_LLM_BASE_URL"):
+        build_llm_backend(Settings(llm_base_url=None, llm_api_key=None), prompts)
+
+    settings = Settings(
+        llm_base_url=fake_llm.base_url, llm_model="served", llm_temperature=0.4, retries=0
+    )
+    async with httpx.AsyncClient() as http:
+        backend = build_llm_backend(settings, prompts, http)
+        plan = backend.plan(None)
+        assert (plan.backend, plan.model) == ("llm", "served")
+        fake_llm.reply_tool(invalid_confidence())
+        with pytest.raises(ModelOutputInvalid):  # retries=0: no re-ask
+            await backend.extract(article("Officials said so."), plan)
+        assert fake_llm.requests[0]["temperature"] == 0.4
+        await backend.aclose()
+        assert not http.is_closed  # the shared client belongs to the caller
