@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from conftest import FURNISHED_SAMPLE, SAMPLE_NAMES
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.cleaning import clean, clean_view
+from service.errors import BadInput
+from service.extraction import html_to_text
 from service.schema import Document, Removed
 
 # The article itself in sample 000: its headline and every paragraph.
@@ -229,3 +233,83 @@ def test_ranges_well_formed_on_furniture_mixtures(lines: list[str], sep: str) ->
     assert_well_formed(document, text)
     view = clean_view(document)
     assert "A sentence of the article" in view or "A sentence of the article" not in text
+
+
+# --- HTML input --------------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html><head><title>Budget passes</title>
+<link rel="stylesheet" href="http://example.invalid/site.css">
+<script src="http://example.invalid/tracker.js"></script></head>
+<body>
+<nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
+<article>
+<h1>Budget passes after late-night vote</h1>
+<p>The minister said on Tuesday that the budget would pass before the summer recess.</p>
+<p>\u201cWe are confident,\u201d she told reporters \u2014 adding little else about the timing.</p>
+<div class="ad">- Advertisement -</div>
+<p>Opposition leaders said the plan would raise taxes for most households next year.</p>
+<img src="http://example.invalid/photo.jpg" alt="The minister">
+</article>
+<footer>Copyright 2025 Example News. All rights reserved. Privacy policy.</footer>
+</body></html>"""
+
+
+def test_html_to_text_keeps_paragraphs_and_drops_page_chrome() -> None:
+    text = html_to_text(PAGE)
+    lines = text.split("\n")
+    assert (
+        "The minister said on Tuesday that the budget would pass before the summer recess." in lines
+    )
+    assert (
+        "\u201cWe are confident,\u201d she told reporters \u2014 adding little else about the timing."
+        in lines
+    )
+    assert any(line.startswith("Opposition leaders said") for line in lines)
+    for chrome in ("Sport", "Copyright", "Privacy policy", "tracker.js"):
+        assert chrome not in text
+    # whatever furniture survives extraction, cleaning still reports it
+    document = clean(text)
+    assert [(text[r.start : r.end], r.reason) for r in document.removed] == [
+        ("- Advertisement -", "advertisement")
+    ]
+
+
+def test_html_fragments_are_accepted() -> None:
+    assert html_to_text("<p>Short note.</p><p>Second paragraph.</p>") == (
+        "Short note.\nSecond paragraph."
+    )
+
+
+@pytest.mark.parametrize(
+    "html", ["", "   \n", "<script>var x = 1;</script>", "<p>  </p>", "<html></html>"]
+)
+def test_html_without_article_text_is_bad_input(html: str) -> None:
+    with pytest.raises(BadInput) as info:
+        html_to_text(html)
+    assert "HTML" in info.value.detail
+
+
+def test_html_extraction_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise OSError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    assert "budget would pass" in html_to_text(PAGE)
+    assert attempts == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/ap =\"'&;#x\n\u00e9\u2014body")), max_size=200))
+def test_html_to_text_returns_text_or_bad_input(html: str) -> None:
+    try:
+        text = html_to_text(html)
+    except BadInput as exc:
+        assert exc.detail
+    else:
+        assert text.strip()
