@@ -6,9 +6,10 @@ line-level heuristic driven by the pattern tables below: a line is furniture onl
 whole (stripped) line matches, so article sentences that merely mention "comments" or
 "advertisement" survive. Two bits of context matter beyond single lines:
 
-* once a widget block starts (related articles, comment/rating widgets, an ad-blocker
-  notice), short non-sentence lines after it (site names, link titles) are furniture too,
-  until a real prose paragraph shows up again;
+* once a widget block starts after the article has begun (related articles, comment or
+  rating widgets, an ad-blocker notice), short non-sentence lines after it (site names,
+  link titles) are furniture too, until a real prose paragraph shows up again; before any
+  prose a section label such as "Latest News" is removed alone, so the headline survives;
 * an "AD BLOCKER DETECTED" heading takes the following paragraphs that talk about ad
   blockers with it.
 """
@@ -187,6 +188,7 @@ def _is_prose(line: str) -> bool:
 def clean(text: str) -> Document:
     """Report site furniture in `text` as sorted, non-overlapping ranges; `text` is unchanged."""
     marks: list[Removed] = []
+    seen_prose = False  # a widget block only trails an article that has begun
     in_block = False
     adblock_followups = 0  # paragraphs an ad-blocker notice may still take with it
 
@@ -196,7 +198,7 @@ def clean(text: str) -> Document:
         match = classify_line(line.content)
         reason = match[0] if match else None
         if match and match[1]:
-            in_block = True
+            in_block = seen_prose
         elif reason is None and adblock_followups > 0:
             if len(line.content) <= _ADBLOCK_FOLLOWUP_MAX_CHARS and _ADBLOCK_FOLLOWUP.search(
                 line.content
@@ -211,6 +213,7 @@ def clean(text: str) -> Document:
             else:
                 reason = "trailing-furniture"
         if reason is None:
+            seen_prose = seen_prose or _is_prose(line.content)
             continue
         if match and reason == "ad-blocker-notice":
             adblock_followups = _ADBLOCK_FOLLOWUP_MAX_PARAGRAPHS

@@ -51,11 +51,12 @@ _QUOTE_MAP = {
 _SPECIAL = "".join(_QUOTE_MAP) + "\u2026"
 # Tokens of the text that normalise as a unit. A dash swallows the whitespace around it, so
 # "systems—capabilities", "systems - capabilities" and "systems -- capabilities" agree.
+# A lone space between words is already normal, so it stays inside a plain run (fast path).
 _TOKEN = re.compile(
     rf"(?P<dash>\s*[{_DASHES}]+\s*)"
+    rf"|(?P<plain>(?:[^\s{_DASHES}{_INVISIBLE}{_SPECIAL}]| (?![\s{_DASHES}]))+)"
     rf"|(?P<space>\s+)"
     rf"|(?P<invisible>[{_INVISIBLE}]+)"
-    rf"|(?P<plain>[^\s{_DASHES}{_INVISIBLE}{_SPECIAL}]+)"
     rf"|(?P<other>.)",
     re.DOTALL,
 )

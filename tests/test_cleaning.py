@@ -169,6 +169,19 @@ def test_a_widget_block_ends_where_prose_resumes() -> None:
     assert "Next steps" in clean_view(document)
 
 
+def test_a_section_label_before_the_article_does_not_take_the_headline() -> None:
+    text = (
+        "Latest News\n"
+        "Budget passes after late-night vote\n"
+        "By Jane Doe\n"
+        "The minister said on Tuesday that the budget would pass before the recess.\n"
+    )
+    document = clean(text)
+    assert [(text[r.start : r.end], r.reason) for r in document.removed] == [
+        ("Latest News", "related-articles")
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
