@@ -156,6 +156,27 @@ def test_empty_and_wordless_quotes_are_not_evidence() -> None:
         assert find(quote, TEXT) is None
 
 
+@pytest.mark.parametrize(
+    ("quote", "method"),
+    [
+        ("said the mayor", "exact"),
+        ('"We\'re not leaving," said the mayor', "normalized"),
+        ("The plan - first floated", "normalized"),
+        ("was approved on Monday", "normalized"),
+        ("a disaster ... waiting", "normalized"),
+        ("ANA JOSE RUIZ", "casefolded"),
+        ("The plan ... on Monday", "elided"),
+        ("Critics called it a disaster waiting", "unpunctuated"),
+        ("Critics caled it a disaster waiting", "fuzzy"),
+    ],
+)
+def test_each_tier_does_its_job(quote: str, method: str) -> None:
+    found = Locator(TEXT, [], THRESHOLD).search(quote)
+    assert found.method == method
+    assert found.evidence is not None
+    assert TEXT[found.evidence.start : found.evidence.end] == found.evidence.quote
+
+
 def test_first_occurrence_outside_furniture_wins() -> None:
     text = "Share this article\n\nThe minister said the deal would share this article of faith."
     removed = [Removed(start=0, end=len("Share this article"), reason="share-widget")]
