@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import time
+import unicodedata
 
 import pytest
 from conftest import FURNISHED_SAMPLE, SAMPLE_NAMES
@@ -403,3 +404,21 @@ def test_locate_and_ground_never_raise_and_never_lie(
         for ev in claim.evidence:
             assert 0 <= ev.start < ev.end <= len(text)
             assert text[ev.start : ev.end] == ev.quote
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_any_real_substring_is_found_exactly(data: st.DataObject) -> None:
+    text = data.draw(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=300))
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    quote = text[a:b]
+    found = locate(quote, text, [], fuzzy_threshold=THRESHOLD)
+    if not any(c.isalnum() for c in quote):
+        assert found is None  # punctuation or spaces alone are never evidence
+    else:
+        assert found is not None
+        assert found.start == text.find(quote.strip())
+        # the very text quoted, plus any accents that belong to its last letter
+        assert found.quote.startswith(quote.strip())
+        assert all(unicodedata.combining(c) for c in found.quote[len(quote.strip()) :])
