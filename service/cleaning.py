@@ -145,6 +145,8 @@ _ADBLOCK_FOLLOWUP = re.compile(
 _ADBLOCK_FOLLOWUP_MAX_CHARS = 400
 _ADBLOCK_FOLLOWUP_MAX_PARAGRAPHS = 4
 
+# Longer than any line a pattern above can match.
+_FURNITURE_LINE_MAX_CHARS = 600
 # A widget block swallows non-sentence lines up to this long (link titles, site names).
 _BLOCK_LINE_MAX_CHARS = 200
 # sentence punctuation, then any closing quotes/brackets (straight, curly, guillemet)
@@ -175,6 +177,8 @@ def _lines(text: str) -> Iterator[_Line | None]:
 
 def classify_line(line: str) -> tuple[str, bool] | None:
     """(reason, starts a widget block) for one stripped line, or None if it may be article text."""
+    if len(line) > _FURNITURE_LINE_MAX_CHARS:
+        return None  # no pattern matches a line this long; skip the regex work
     for rule in _RULES:
         if rule.pattern.fullmatch(line):
             return rule.reason, rule.starts_block
