@@ -45,6 +45,8 @@ DEFAULT_RETRY_AFTER = "30"
 _NO_KEY = "not-needed"
 
 T = TypeVar("T", bound=BaseModel)
+# What a model's reply can fail with (as opposed to the endpoint's response failing to parse).
+_MODEL_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class LLMClient:
         # in the hook, before instructor overwrites each response's usage with a running total.
         seen = _Seen()
         hooks = Hooks()
+        hooks.on("completion:kwargs", seen.call)
         hooks.on("completion:response", seen.record)
         extra: dict[str, Any] = {}
         if max_tokens is not None:
@@ -138,7 +141,7 @@ class LLMClient:
                 f"({seen.attempts} replies received, {self.retries} re-asks allowed)."
             ) from exc
         except Exception as exc:  # nothing from the SDK may escape this module
-            raise self._translate(exc) from exc
+            raise self._translate(exc, seen) from exc
         if not isinstance(value, response_model):  # instructor may hand back other shapes
             raise ModelOutputInvalid(
                 f"Expected a {response_model.__name__}, got {type(value).__name__}."
@@ -156,7 +159,7 @@ class LLMClient:
 
     # --- failures ------------------------------------------------------------------------
 
-    def _translate(self, exc: BaseException) -> ReportedlyError:
+    def _translate(self, exc: BaseException, seen: _Seen) -> ReportedlyError:
         attempts = exc.n_attempts if isinstance(exc, InstructorRetryException) else None
         cause = _root_cause(exc)
         where = self.endpoint
@@ -188,6 +191,13 @@ class LLMClient:
                 "The model's output was cut off (finish_reason=length) before it was complete; "
                 "the article may be too long for the model's context or token limit."
             )
+        if seen.calls > seen.attempts or not isinstance(cause, _MODEL_ERRORS):
+            # The last call produced no chat completion at all (a body that is not JSON, no
+            # choices, ...): the endpoint is not speaking the protocol, whatever the model said.
+            return ModelOutputInvalid(
+                f"The LLM endpoint {where} answered with something that is not a usable chat "
+                f"completion: {_describe(cause)}"
+            )
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
         return ModelOutputInvalid(f"The model's output was invalid{tries}: {_why_invalid(cause)}")
 
@@ -217,7 +227,7 @@ def _why_invalid(exc: BaseException, limit: int = 5) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"reply is not valid JSON ({exc.msg} at position {exc.pos})"
     if isinstance(exc, ResponseParsingError):
-        return f"could not read a structured reply ({exc})"
+        return f"no structured reply: {_describe(exc)}"
     return _describe(exc)
 
 
@@ -242,9 +252,13 @@ class _Seen:
     """What one `complete` call has received so far, attempt by attempt."""
 
     def __init__(self) -> None:
+        self.calls = 0
         self.attempts = 0
         self.usage = Usage()
         self.model: str | None = None
+
+    def call(self, *args: Any, **kwargs: Any) -> None:
+        self.calls += 1
 
     def record(self, response: Any) -> None:
         self.attempts += 1

@@ -165,6 +165,26 @@ async def test_missing_required_field_names_the_field(fake_llm: FakeLLM, make_cl
     assert "summary: Field required" in caught.value.detail
 
 
+@pytest.mark.parametrize("body", ["<html>502 Bad Gateway</html>", "{}", '{"choices": []}'])
+async def test_non_completion_body_is_blamed_on_the_endpoint(
+    fake_llm: FakeLLM, make_client: Any, body: str
+) -> None:
+    fake_llm.always(Reply.error(200, body=body))
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client(retries=1).complete(MESSAGES, Draft, temperature=0.0)
+    assert "not a usable chat completion" in caught.value.detail
+    assert fake_llm.base_url in caught.value.detail
+
+
+async def test_prose_instead_of_a_tool_call_is_model_output_invalid(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    fake_llm.always(Reply.content("Here are the claims: none."))
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client(retries=1).complete(MESSAGES, Draft, temperature=0.0)
+    assert "after 2 attempts: no structured reply" in caught.value.detail
+
+
 async def test_truncated_output_is_model_output_invalid(
     fake_llm: FakeLLM, make_client: Any
 ) -> None:
@@ -222,9 +242,10 @@ async def test_error_after_a_reask_is_still_upstream_error(
 
 async def test_slow_reply_times_out_within_the_timeout(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_delay(10.0, VALID)
+    client = make_client(timeout=0.5)
     began = time.monotonic()
     with pytest.raises(UpstreamTimeout) as caught:
-        await make_client(timeout=0.5).complete(MESSAGES, Draft, temperature=0.0)
+        await client.complete(MESSAGES, Draft, temperature=0.0)
     elapsed = time.monotonic() - began
     assert 0.4 <= elapsed < 1.5
     assert "0.5 s" in caught.value.detail
@@ -234,16 +255,16 @@ async def test_slow_reply_times_out_within_the_timeout(fake_llm: FakeLLM, make_c
 async def test_overall_deadline_bounds_a_trickling_reply(
     fake_llm: FakeLLM, make_client: Any
 ) -> None:
-    # Bytes arrive every 0.2 s, so the per-read HTTP timeout (0.5 s) never fires; the overall
-    # deadline of timeout * (retries + 1) = 0.5 s must.
-    fake_llm.queue(Reply.tool(VALID, trickle=0.2))
-    client = make_client(timeout=0.5, retries=0)
-    assert client.deadline == pytest.approx(0.5)
+    # Bytes arrive every 0.1 s for about 1 s, so the per-read HTTP timeout (0.6 s) never fires;
+    # the overall deadline of timeout * (retries + 1) = 0.6 s must.
+    fake_llm.queue(Reply.tool(VALID, trickle=0.1))
+    client = make_client(timeout=0.6, retries=0)
+    assert client.deadline == pytest.approx(0.6)
     began = time.monotonic()
     with pytest.raises(UpstreamTimeout) as caught:
         await client.complete(MESSAGES, Draft, temperature=0.0)
-    assert 0.4 <= time.monotonic() - began < 1.2
-    assert "within 0.5 s" in caught.value.detail
+    assert 0.5 <= time.monotonic() - began < 1.3
+    assert "did not finish within 0.6 s" in caught.value.detail
 
 
 async def test_connection_refused_is_upstream_unavailable(make_client: Any) -> None:
@@ -251,11 +272,10 @@ async def test_connection_refused_is_upstream_unavailable(make_client: Any) -> N
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # Nothing listens on `port` any more.
+    client = make_client(base_url=f"http://127.0.0.1:{port}/v1")
     began = time.monotonic()
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client(base_url=f"http://127.0.0.1:{port}/v1").complete(
-            MESSAGES, Draft, temperature=0.0
-        )
+        await client.complete(MESSAGES, Draft, temperature=0.0)
     assert time.monotonic() - began < 3
     assert f"127.0.0.1:{port}" in caught.value.detail
     assert "Could not reach" in caught.value.detail
