@@ -39,6 +39,8 @@ FUZZY_MIN_WORDS = 3
 FUZZY_MIN_CHARS = 12
 # An elided quote ("A ... B") may skip at most this many (normalised) characters per gap.
 MAX_ELISION_GAP = 400
+# Fuzzy search first aligns around at most this many exact word-trigram hits.
+MAX_ANCHORS = 4
 # Word snapping never grows a fuzzy span by more than this on either side.
 MAX_SNAP_CHARS = 30
 
@@ -206,6 +208,7 @@ class Locator:
     _ranges: list[tuple[int, int, str]] = field(init=False, repr=False)
     _norm: _Normalized | None = field(init=False, default=None, repr=False)
     _skeleton: _Skeleton | None = field(init=False, default=None, repr=False)
+    _segment_cache: list[tuple[int, int]] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._ranges = sorted((r.start, r.end, r.reason) for r in self.removed if r.end > r.start)
@@ -359,6 +362,11 @@ class Locator:
 
     def _segments(self) -> list[tuple[int, int]]:
         """Skeleton ranges of the text outside removed furniture."""
+        if self._segment_cache is None:
+            self._segment_cache = self._compute_segments()
+        return self._segment_cache
+
+    def _compute_segments(self) -> list[tuple[int, int]]:
         skeleton = self.skeleton
         segments: list[tuple[int, int]] = []
         cursor = 0
@@ -381,12 +389,49 @@ class Locator:
         score = float(fuzz.ratio(needle, haystack, score_cutoff=self.fuzzy_threshold))
         return (score, lo, hi) if score and score >= self.fuzzy_threshold else None
 
-    def _find_fuzzy(self, squote: str, quote: str) -> Located | None:
+    def _anchor_windows(self, squote: str) -> list[tuple[int, int]]:
+        """Where the quote probably sits: around exact hits of its word trigrams.
+
+        Aligning a long quote against a few windows is far cheaper than against the whole
+        article, and a quote with one or two typos still has intact trigrams."""
+        words = squote.split()
+        haystack = self.skeleton.text
+        pad = max(10, len(squote) // 5)
+        starts: list[int] = []
+        offset = 0
+        offsets = []
+        for word in words:
+            offset = squote.index(word, offset)
+            offsets.append(offset)
+            offset += len(word)
+        for i in range(len(words) - 2):
+            pos = haystack.find(" ".join(words[i : i + 3]))
+            if pos != -1:
+                start = max(0, pos - offsets[i])
+                if all(abs(start - s) > pad for s in starts):
+                    starts.append(start)
+                if len(starts) >= MAX_ANCHORS:
+                    break
+        return [(max(0, s - pad), min(len(haystack), s + len(squote) + pad)) for s in starts]
+
+    def _best_in(
+        self, squote: str, windows: Sequence[tuple[int, int]]
+    ) -> tuple[float, int, int] | None:
         best: tuple[float, int, int] | None = None
-        for lo, hi in self._segments():
-            found = self._best_alignment(squote, lo, hi)
-            if found is not None and (best is None or found[0] > best[0]):
-                best = found
+        for w_lo, w_hi in windows:
+            for s_lo, s_hi in self._segments():
+                lo, hi = max(w_lo, s_lo), min(w_hi, s_hi)
+                if lo >= hi:
+                    continue
+                found = self._best_alignment(squote, lo, hi)
+                if found is not None and (best is None or found[0] > best[0]):
+                    best = found
+        return best
+
+    def _find_fuzzy(self, squote: str, quote: str) -> Located | None:
+        best = self._best_in(squote, self._anchor_windows(squote))
+        if best is None:  # no anchor held: align against the whole article
+            best = self._best_in(squote, [(0, len(self.skeleton.text))])
         if best is None:
             return None
         score, n_start, n_end = best
