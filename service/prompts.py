@@ -188,8 +188,8 @@ class PromptRegistry:
     def get(self, ref: str | None, task: str = "claims") -> PromptFile:
         """`claims@2` → that version; `claims` or None → the newest version of the task."""
         wanted_task, version = task, None
-        if ref is not None:
-            match = _REF.match(ref.strip())
+        if ref is not None and ref.strip():  # "" means "not given", as None does
+            match = _REF.match(ref.strip().lower())
             if match is None:
                 raise UnknownPrompt(
                     f"Prompt reference {ref!r} is not of the form 'task' or 'task@version'; "

@@ -119,6 +119,8 @@ def test_bare_task_and_none_resolve_to_newest(shipped: PromptRegistry) -> None:
     assert shipped.get("claims").ref == "claims@2"
     assert shipped.get("claims@1").ref == "claims@1"
     assert shipped.get("claims@v1").ref == "claims@1"
+    assert shipped.get(" Claims@1 ").ref == "claims@1"
+    assert shipped.get("").ref == "claims@2"
     latest = {entry["ref"]: entry["latest"] for entry in shipped.list()}
     assert latest == {"claims@1": False, "claims@2": True}
 
