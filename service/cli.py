@@ -169,3 +169,7 @@ _mount_evals()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

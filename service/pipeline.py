@@ -84,7 +84,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     prompts = PromptRegistry.load(settings.prompts_dir)
     cache = ResponseCache(settings.cache_dir / "cache.sqlite3") if settings.cache_enabled else None
     # Connection limits follow the batch concurrency so a batch never queues inside httpx.
-    limits = httpx.Limits(max_connections=max(64, settings.concurrency * 2))
+    limits = httpx.Limits(max_connections=max(64, settings.concurrency * 2), max_keepalive_connections=16)
     async with httpx.AsyncClient(limits=limits) as http:
         services = Services(settings=settings, prompts=prompts, http=http, cache=cache)
         try:

@@ -130,7 +130,7 @@ class Received:
 class FakeLLM:
     """The server plus its script. Thread-safe: the server answers each request in a thread."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._lock = threading.Lock()
         self._replies: collections.deque[Reply] = collections.deque()
         self._always: Reply | None = None
@@ -138,7 +138,7 @@ class FakeLLM:
         self._ids = itertools.count(1)
         self.received: list[Received] = []
         self.served_model = "fake-model"  # what GET /v1/models lists
-        self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
+        self._server = _Server((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             # A short poll keeps shutdown (one per test) fast.
@@ -262,6 +262,12 @@ class FakeLLM:
         return completion
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops connections under a burst of concurrent requests,
+    # which the client then retries a second later: that is not what a real endpoint does.
+    request_queue_size = 256
+
+
 def _forced_tool_name(request: JSON) -> str:
     choice = request.get("tool_choice")
     if isinstance(choice, dict):
@@ -279,6 +285,9 @@ def _forced_tool_name(request: JSON) -> str:
 def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
+        # Headers and body go out in two writes; with Nagle on, the second waits for the
+        # client's delayed ACK (~40 ms) on every kept-alive request.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: pytest shows failures, not access logs
