@@ -27,6 +27,7 @@ from instructor.v2.core.hooks import Hooks
 from pydantic import BaseModel, ValidationError
 
 from service.errors import (
+    BackendUnavailable,
     ModelOutputInvalid,
     ReportedlyError,
     UpstreamTimeout,
@@ -76,6 +77,8 @@ class LLMClient:
             raise ValueError(f"unknown LLM mode {mode!r}; choose one of {', '.join(LLM_MODES)}")
         if timeout <= 0 or retries < 0:
             raise ValueError("timeout must be > 0 and retries >= 0")
+        if base_url is not None:
+            _check_base_url(base_url)
         self.base_url = base_url
         self.model = model
         self.mode: LLMMode = mode
@@ -206,6 +209,20 @@ class LLMClient:
             )
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
         return ModelOutputInvalid(f"The model's output was invalid{tries}: {_why_invalid(cause)}")
+
+
+def _check_base_url(base_url: str) -> None:
+    """A mistyped endpoint is a configuration problem, reported as such (not a crash later)."""
+    problem = None
+    try:
+        url = httpx.URL(base_url)
+    except Exception as exc:  # httpx raises several types for malformed URLs
+        problem = str(exc)
+    else:
+        if url.scheme not in ("http", "https") or not url.host:
+            problem = "expected http(s)://host[:port]/v1"
+    if problem:
+        raise BackendUnavailable(f"The LLM base URL {base_url!r} is not usable: {problem}.")
 
 
 def _root_cause(exc: BaseException) -> BaseException:

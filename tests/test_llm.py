@@ -427,3 +427,10 @@ async def test_build_llm_backend_from_settings(fake_llm: FakeLLM, prompts: Promp
         assert fake_llm.requests[0]["temperature"] == 0.4
         await backend.aclose()
         assert not http.is_closed  # the shared client belongs to the caller
+
+
+@pytest.mark.parametrize("url", ["::bad", "localhost:8080", "ftp://x/v1", "http://", "http://[::1"])
+def test_unusable_base_url_is_backend_unavailable(url: str) -> None:
+    with pytest.raises(BackendUnavailable) as caught:
+        LLMClient(base_url=url, api_key=None, model="m")
+    assert repr(url) in caught.value.detail
