@@ -97,7 +97,9 @@ class LLMClient:
 
     @property
     def endpoint(self) -> str:
-        return str(self._openai.base_url).rstrip("/")
+        """The base URL for error details, without credentials or query that it may carry."""
+        url = httpx.URL(str(self._openai.base_url))
+        return str(url.copy_with(username=None, password=None, query=None)).rstrip("/")
 
     @property
     def deadline(self) -> float:

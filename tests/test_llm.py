@@ -434,3 +434,14 @@ def test_unusable_base_url_is_backend_unavailable(url: str) -> None:
     with pytest.raises(BackendUnavailable) as caught:
         LLMClient(base_url=url, api_key=None, model="m")
     assert repr(url) in caught.value.detail
+
+
+async def test_error_details_never_show_url_credentials(make_client: Any) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = make_client(base_url=f"http://user:s3cret@127.0.0.1:{port}/v1?key=s3cret")
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await client.complete(MESSAGES, Draft, temperature=0.0)
+    assert f"127.0.0.1:{port}/v1" in caught.value.detail
+    assert "s3cret" not in caught.value.detail
