@@ -130,7 +130,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def service(fake_url: str, tmp: str, cache: bool) -> Process:
+def service(fake_url: str, tmp: str, cache: bool, workers: int = 1) -> Process:
     env = {
         "REPORTEDLY_LLM_BASE_URL": f"{fake_url}/v1",
         "REPORTEDLY_LLM_API_KEY": "bench",
@@ -139,7 +139,8 @@ def service(fake_url: str, tmp: str, cache: bool) -> Process:
         "REPORTEDLY_CACHE_ENABLED": str(cache).lower(),
         "REPORTEDLY_CONCURRENCY": "64",
     }
-    return Process([sys.executable, "-m", "service.cli", "serve", "--port", "{port}"], env)
+    argv = [sys.executable, "-m", "service.cli", "serve", "--port", "{port}"]
+    return Process([*argv, "--workers", str(workers)], env)
 
 
 async def main(rounds: int) -> None:
@@ -182,6 +183,11 @@ async def main(rounds: int) -> None:
             service_burst = await burst(lambda: call_service(url))
             direct_burst = await burst(call_direct)
 
+        with service(fake_url, tmp, cache=False, workers=2) as url:
+            for _ in range(3):
+                await call_service(url)
+            workers_burst = await burst(lambda: call_service(url))
+
         with service(fake_url, tmp, cache=True) as url:
             await call_service(url)  # fills the cache
             hits = [await call_service(url) for _ in range(rounds)]
@@ -194,7 +200,12 @@ async def main(rounds: int) -> None:
     print(f"(a) service  p50 {s50 * 1000:7.1f} ms  p95 {s95 * 1000:7.1f} ms")
     print(f"    direct   p50 {d50 * 1000:7.1f} ms  p95 {d95 * 1000:7.1f} ms  (instructor, same server)")
     print(f"    ratio    p50 {s50 / d50:7.3f}     p95 {s95 / d95:7.3f}     (target <= 1.10)")
-    for name, (single, many) in (("service", service_burst), ("direct ", direct_burst)):
+    bursts = {
+        "service, 1 worker ": service_burst,
+        "service, 2 workers": workers_burst,
+        "direct instructor ": direct_burst,
+    }
+    for name, (single, many) in bursts.items():
         print(
             f"(b) {name} single {single * 1000:6.1f} ms; 64 concurrent {many * 1000:7.1f} ms; "
             f"ratio {many / single:5.2f} (target < 2)"

@@ -47,4 +47,9 @@ def create_app(settings: Settings) -> Litestar:
     )
 
 
+def create_app_from_env() -> Litestar:
+    """For `uvicorn --factory` and multi-worker serving: settings from `REPORTEDLY_*`."""
+    return create_app(Settings())
+
+
 logging.getLogger("reportedly").addHandler(logging.NullHandler())

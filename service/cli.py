@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -34,6 +35,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     backend: BackendOption = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes; CPU per request is the limit under load.")
+    ] = 1,
 ) -> None:
     """Start the HTTP API (docs at /docs)."""
     import uvicorn
@@ -41,11 +45,23 @@ def serve(
     from service.app import create_app
 
     settings = _settings(backend)
-    err.print(
-        f"reportedly: default backend [bold]{settings.resolved_default_backend}[/]; "
-        f"docs at http://{host}:{port}/docs"
+    name = settings.resolved_default_backend
+    if workers > 1 and name == "local":
+        _fail("The local backend runs one model server: use --workers 1.", code=2)
+    err.print(f"reportedly: default backend [bold]{name}[/]; docs at http://{host}:{port}/docs")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Worker processes build their own app from the environment, so pass overrides through it.
+    os.environ["REPORTEDLY_DEFAULT_BACKEND"] = name
+    uvicorn.run(
+        "service.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @app.command()
