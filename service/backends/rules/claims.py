@@ -1,0 +1,197 @@
+"""From an article to a `Draft`: segment, parse, attribute, rate, date, and write each claim.
+
+Every evidence quote is cut from `document.text` at the sentence's own offsets (or a clause
+inside it), so grounding finds it exactly; furniture ranges never reach the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from service.backends.base import Article
+from service.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
+from service.backends.rules.attribution import Attribution
+from service.backends.rules.lexicon import BELIEF
+from service.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
+from service.schema import Draft, DraftClaim, Source, Timeframe
+
+Token = Any
+Doc = Any
+
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
+_EDGE = "\"'\u201c\u201d\u2018\u2019 ,;:-\u2014"
+_PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"})
+
+
+def extract(article: Article) -> Draft:
+    document = article.document
+    sents = segment.sentences(document)
+    docs = nlp.annotate([s.text for s in sents])
+    entities = Entities()
+    claims: list[DraftClaim] = []
+    lead: list[str] = []
+    headline = summary.headline(article.title, sents)
+    last_quoted: Source | None = None
+    for s, doc in zip(sents, docs, strict=True):
+        if not _is_claim_sentence(s, doc, headline):
+            if not segment.looks_like_furniture(s.text):
+                entities.observe(doc, s.start)
+            last_quoted = None
+            continue
+        skip = summary.strip_dateline(s.text)
+        writer = _Writer(article, s, doc, entities, skip)
+        found = attribution.find(doc)
+        mask = attribution.quoted_mask(doc)
+        if found:
+            for a in found:
+                claims.append(writer.attributed(a))
+            remainder = writer.remainder(found)
+            if remainder is not None:
+                claims.append(remainder)
+            quoted = [a for a in found if any(mask[t.i] for t in a.content)]
+            last_quoted = writer.source_of(quoted[-1]) if quoted else None
+        elif last_quoted is not None and s.text.lstrip()[:1] in '"\u201c' and any(mask):
+            # A quotation on its own continues the previous speaker's quote.
+            content = [t for t in doc if mask[t.i]]
+            claims.append(writer.claim(last_quoted, content, (0, len(doc)), False))
+        else:
+            claims.append(writer.author())
+            last_quoted = None
+        if len(lead) < 3:
+            lead.append(s.text[skip:])
+        entities.observe(doc, s.start)
+    return Draft(headline=headline, summary=summary.summarize(lead), claims=claims)
+
+
+def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
+    text = s.text.strip()
+    if summary.is_heading(s) or text == headline or segment.looks_like_furniture(text):
+        return False
+    if re.search(r"\?[\"'\u201d\u2019]?$", text):
+        return False
+    words = [t for t in doc if not t.is_punct]
+    return len(words) >= 4 and any(t.tag_ in _FINITE for t in doc)
+
+
+class _Writer:
+    """Builds the claims of one sentence."""
+
+    def __init__(
+        self, article: Article, s: segment.Sentence, doc: Doc, entities: Entities, skip: int
+    ):
+        self.article, self.s, self.doc, self.entities, self.skip = article, s, doc, entities, skip
+
+    def source_of(self, a: Attribution) -> Source:
+        assert a.speaker is not None
+        return resolve(a.speaker, self.doc, self.entities, self.s.start)
+
+    def attributed(self, a: Attribution) -> DraftClaim:
+        source = self.source_of(a)
+        belief = a.belief or any(n.lower_ in BELIEF for n in a.nested)
+        speaker = a.speaker_tokens or (np_tokens(a.speaker) if a.speaker is not None else [])
+        partial = any(t.lower_ in _PARTIAL for t in speaker)
+        if a.whole:
+            i, j = a.clause
+            return self.claim(source, [t for t in self.doc[i:j]], a.clause, belief, partial)
+        return self.claim(source, a.content, a.clause, belief, partial)
+
+    def author(self) -> DraftClaim:
+        return self.claim(AUTHOR, list(self.doc), (0, len(self.doc)), False)
+
+    def remainder(self, found: list[Attribution]) -> DraftClaim | None:
+        """ "The government supports X, with Li saying ...": the main clause is the author's."""
+        root = next((t for t in self.doc if t.dep_ == "ROOT"), None)
+        if (
+            root is None
+            or any(a.cue is not None and a.cue.i == root.i for a in found)
+            or len(found) != 1
+        ):
+            return None
+        cue = found[0].cue
+        if cue is None or cue.lower_ == "according":
+            return None
+        branch = cue
+        while branch.head.i not in (root.i, branch.i):
+            branch = branch.head
+        if branch.head.i != root.i or branch.i == root.i or branch.left_edge.i <= root.i:
+            return None
+        end = min(
+            branch.left_edge.i,
+            found[0].speaker.left_edge.i if found[0].speaker is not None else len(self.doc),
+        )
+        tokens = [t for t in self.doc[0:end]]
+        while tokens and (tokens[-1].is_punct or tokens[-1].dep_ in {"prep", "cc", "mark"}):
+            tokens.pop()
+        if len(tokens) < 4:
+            return None
+        return self.claim(AUTHOR, tokens, (0, tokens[-1].i + 1), False)
+
+    def claim(
+        self,
+        source: Source,
+        content: list[Token],
+        clause: tuple[int, int],
+        belief: bool,
+        partial: bool = False,
+    ) -> DraftClaim:
+        doc, s = self.doc, self.s
+        content = [t for t in content if t.idx >= self.skip] or content
+        i, j = clause
+        start = max(doc[i].idx, self.skip if i == 0 else 0)
+        end = doc[j - 1].idx + len(doc[j - 1].text)
+        if start >= end:
+            start = doc[i].idx
+        quote = self.article.document.text[s.start + start : s.start + end]
+        level = confidence.rate(content, belief)
+        if partial and level == "high":
+            level = "medium"
+        c_start = content[0].idx if content else start
+        c_end = content[-1].idx + len(content[-1].text) if content else end
+        exclude = source.name.split(",")[0]
+        who = self.entities.actors(doc, c_start, c_end, exclude)
+        if not who and source.type == "author":
+            who = self.entities.actors(doc, start, end)
+        return DraftClaim(
+            who=who,
+            claim=self._render(content) or quote,
+            source=source,
+            timeframe=self._timeframe(doc.text[c_start:c_end]),
+            confidence=level,
+            evidence=[quote],
+        )
+
+    def _timeframe(self, text: str) -> Timeframe:
+        found = timeframes.find(text, self.article.published)
+        return found[0].timeframe if found else Timeframe()
+
+    def _render(self, tokens: list[Token]) -> str:
+        """The content as one readable sentence, pronouns replaced by the names they stand for."""
+        parts: list[str] = []
+        for k, t in enumerate(tokens):
+            text = t.text
+            if (t.lower_ in {"he", "she"} and t.tag_ == "PRP") or (
+                t.lower_ in {"his", "her"} and t.tag_ == "PRP$"
+            ):
+                src = resolve(t, self.doc, self.entities, self.s.start)
+                if src.type == "person":
+                    text = src.name.split(",")[0] + ("'s" if t.tag_ == "PRP$" else "")
+            gap = t.whitespace_
+            if k + 1 < len(tokens) and tokens[k + 1].i != t.i + 1 and not gap:
+                gap = " "
+            parts.append(text + gap)
+        out = "".join(parts).strip()
+        out = re.sub(r"\s+([,.;:!?\u201d])", r"\1", out)
+        out = re.sub(r"^(?:that|whether)\s+", "", out)
+        out = out.strip(_EDGE)
+        out = re.sub(r",\s*$", "", out)
+        if not out:
+            return ""
+        out = out[0].upper() + out[1:]
+        if out.count("\u201c") > out.count("\u201d"):
+            out += "\u201d"
+        elif out.count('"') % 2 == 1:
+            out = out + '"' if not out.endswith('"') else out[:-1]
+        if not re.search(r"[.!?][\"\u201d']?$", out):
+            out += "."
+        return out

@@ -1,0 +1,322 @@
+"""Word lists the rules read: attribution cues, hedges, source nouns.
+
+Verbs are listed as base forms and expanded to their inflections once at import, so a list
+stays readable and "say" also catches "says", "said" and "saying".
+"""
+
+from __future__ import annotations
+
+_IRREGULAR = {
+    "say": ("said",),
+    "tell": ("told",),
+    "think": ("thought",),
+    "understand": ("understood",),
+    "write": ("wrote", "written"),
+    "show": ("shown",),
+    "hold": ("held",),
+    "find": ("found",),
+    "foresee": ("foresaw", "foreseen"),
+}
+
+
+def _forms(base: str) -> set[str]:
+    forms = {base, *_IRREGULAR.get(base, ())}
+    if base.endswith("e"):
+        forms |= {base + "s", base + "d", base[:-1] + "ing"}
+    elif base.endswith("y") and base[-2] not in "aeiou":
+        forms |= {base[:-1] + "ies", base[:-1] + "ied", base + "ing"}
+    elif base.endswith(("s", "sh", "ch", "x")):
+        forms |= {base + "es", base + "ed", base + "ing"}
+    else:
+        forms |= {base + "s", base + "ed", base + "ing"}
+        if base in {"admit", "regret"}:
+            forms |= {base + base[-1] + "ed", base + base[-1] + "ing"}
+    return forms
+
+
+def _expand(bases: str) -> frozenset[str]:
+    return frozenset(f for b in bases.split() for f in _forms(b))
+
+
+# Plain statements: the source asserts the content.
+SAY = _expand(
+    "say tell add state announce warn claim report confirm declare explain note insist argue "
+    "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
+    "allege write tweet post reiterate concede caution conclude recount describe"
+)
+# Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
+BELIEF = _expand(
+    "believe think expect suspect assess estimate fear understand suggest indicate predict "
+    "reckon assume anticipate project forecast hope doubt speculate"
+)
+CUES = SAY | BELIEF
+# Statement verbs whose direct object is itself the claim ("China announced the attachment").
+ANNOUNCE = _expand("announce confirm disclose acknowledge reveal deny report admit")
+
+# Confidence markers, matched on lower-cased tokens or phrases.
+LOW_MODALS = frozenset({"may", "might", "could"})
+LOW_WORDS = frozenset(
+    {
+        "possibly",
+        "perhaps",
+        "maybe",
+        "unconfirmed",
+        "speculation",
+        "speculated",
+        "rumoured",
+        "rumored",
+        "allegedly",
+        "purportedly",
+        "conceivably",
+    }
+)
+MEDIUM_WORDS = frozenset(
+    {
+        "likely",
+        "probably",
+        "reportedly",
+        "apparently",
+        "presumably",
+        "expected",
+        "believed",
+        "thought",
+        "understanding",
+        "seems",
+        "appears",
+        "preliminary",
+        "estimated",
+        "would",
+        "suggests",
+        "suggested",
+        "indicates",
+        "indicated",
+        "think",
+        "believe",
+        "believes",
+        "assessment",
+        "unclear",
+        "uncertain",
+    }
+)
+# "first reports suggested", "it is thought", "are said to": partial or second-hand.
+MEDIUM_PHRASES = (
+    "said to",
+    "thought to",
+    "believed to",
+    "reported to",
+    "expected to",
+    "is thought",
+    "it is believed",
+    "first reports",
+    "early reports",
+    "initial reports",
+    "our understanding",
+    "appears to",
+    "seems to",
+    "is likely",
+    "are likely",
+)
+
+# Source nouns.
+PERSON_ROLES = frozenset(
+    [
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "official",
+        "officials",
+        "officer",
+        "officers",
+        "minister",
+        "director",
+        "lawmaker",
+        "lawmakers",
+        "executive",
+        "executives",
+        "chief",
+        "head",
+        "leader",
+        "president",
+        "chairman",
+        "chairwoman",
+        "secretary",
+        "ambassador",
+        "diplomat",
+        "diplomats",
+        "commander",
+        "general",
+        "analyst",
+        "analysts",
+        "expert",
+        "experts",
+        "witness",
+        "witnesses",
+        "resident",
+        "residents",
+        "source",
+        "sources",
+        "investigator",
+        "investigators",
+        "scientist",
+        "scientists",
+        "doctor",
+        "doctors",
+        "engineer",
+        "engineers",
+        "worker",
+        "workers",
+        "employee",
+        "employees",
+        "manager",
+        "representative",
+        "representatives",
+        "member",
+        "members",
+        "researcher",
+        "researchers",
+        "passenger",
+        "passengers",
+        "survivor",
+        "survivors",
+        "observer",
+        "observers",
+        "insider",
+        "insiders",
+        "aide",
+        "aides",
+        "adviser",
+        "advisers",
+        "advisor",
+        "people",
+        "person",
+        "man",
+        "woman",
+        "lady",
+        "police",
+        "prosecutor",
+        "prosecutors",
+        "judge",
+        "authorities",
+    ]
+)
+DOCUMENT_NOUNS = frozenset(
+    [
+        "report",
+        "reports",
+        "study",
+        "studies",
+        "document",
+        "documents",
+        "statement",
+        "statements",
+        "survey",
+        "surveys",
+        "analysis",
+        "data",
+        "figures",
+        "records",
+        "briefing",
+        "memo",
+        "letter",
+        "filing",
+        "assessment",
+        "review",
+        "findings",
+        "release",
+        "paper",
+        "investigation",
+    ]
+)
+GOVERNMENT_WORDS = frozenset(
+    [
+        "government",
+        "ministry",
+        "department",
+        "agency",
+        "service",
+        "council",
+        "parliament",
+        "congress",
+        "senate",
+        "administration",
+        "military",
+        "army",
+        "navy",
+        "police",
+        "cabinet",
+        "kremlin",
+        "pentagon",
+        "presidency",
+        "office",
+        "commission",
+        "authority",
+        "authorities",
+        "intelligence",
+        "forces",
+        "embassy",
+        "court",
+    ]
+)
+MEDIA_WORDS = frozenset(
+    [
+        "news",
+        "times",
+        "post",
+        "journal",
+        "bbc",
+        "cnn",
+        "reuters",
+        "ap",
+        "afp",
+        "yonhap",
+        "xinhua",
+        "tass",
+        "tribune",
+        "herald",
+        "guardian",
+        "telegraph",
+        "gazette",
+        "broadcasting",
+        "television",
+        "tv",
+        "radio",
+        "press",
+        "newspaper",
+        "agency's",
+    ]
+)
+COUNTRY_NOUNS = frozenset({"countries", "nations", "states", "governments", "sides", "country"})
+UNNAMED_DETERMINERS = frozenset({"a", "an", "some", "one", "several", "two", "three", "many"})
+HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof."})
+
+# Demonyms mapped to states, used only for `who` (only unambiguous, common ones).
+DEMONYMS = {
+    "american": "United States",
+    "british": "United Kingdom",
+    "chinese": "China",
+    "russian": "Russia",
+    "ukrainian": "Ukraine",
+    "north korean": "North Korea",
+    "south korean": "South Korea",
+    "japanese": "Japan",
+    "german": "Germany",
+    "french": "France",
+    "iranian": "Iran",
+    "israeli": "Israel",
+    "indian": "India",
+    "canadian": "Canada",
+    "australian": "Australia",
+    "italian": "Italy",
+    "spanish": "Spain",
+    "turkish": "Turkey",
+    "syrian": "Syria",
+    "iraqi": "Iraq",
+    "afghan": "Afghanistan",
+    "pakistani": "Pakistan",
+    "mexican": "Mexico",
+    "brazilian": "Brazil",
+    "polish": "Poland",
+    "palestinian": "Palestine",
+    "saudi": "Saudi Arabia",
+    "egyptian": "Egypt",
+}

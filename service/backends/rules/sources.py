@@ -1,0 +1,252 @@
+"""Who is named in the article, and who a speaker phrase refers to.
+
+`Entities` remembers, in reading order, the people, organisations and states the article
+names, with their short forms ("Lee" for "Lee Seong-kweun", "NIS" for "National Intelligence
+Service (NIS)"), so a later "he", "the agency" or surname resolves to the full name.
+
+Source naming convention: a person is "Name" or "Name, Role" when the article puts a title
+next to the name ("NIS Director Ji Jae-ryeol" -> "Ji Jae-ryeol, NIS Director"); an unnamed
+source keeps its description ("spokeswoman for the British Transport Police"); the reporter's
+own voice is `Source(name="author", type="author")`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from service.backends.rules.lexicon import (
+    COUNTRY_NOUNS,
+    DEMONYMS,
+    DOCUMENT_NOUNS,
+    GOVERNMENT_WORDS,
+    HONORIFICS,
+    MEDIA_WORDS,
+    PERSON_ROLES,
+    UNNAMED_DETERMINERS,
+)
+from service.schema import Source, SourceType
+
+Token = Any  # spacy.tokens.Token (spaCy ships no type hints mypy can use)
+Doc = Any
+
+AUTHOR = Source(name="author", type="author")
+ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+_NP_STOP = frozenset({"relcl", "acl", "advcl", "ccomp", "punct", "cc"})
+_GENERIC_ADJ = frozenset(
+    {"first", "early", "initial", "preliminary", "some", "local", "unconfirmed", "recent", "new"}
+)
+_GOV_NAMES = re.compile(
+    r"\b(?:ministry|department|government|police|army|navy|air force|military|"
+    r"council|parliament|congress|senate|kremlin|pentagon|white house|"
+    r"intelligence|embassy|administration|agency|commission|court)\b",
+    re.I,
+)
+
+
+@dataclass
+class Mention:
+    name: str
+    label: str
+    position: int  # character offset in the document
+
+
+def _clean_name(text: str) -> str:
+    text = re.sub(r"(?:['\u2019]s?)$", "", text.strip())
+    text = re.sub(r"^(?:the|The)\s+", "", text)
+    words = text.split()
+    while words and words[0].lower() in HONORIFICS:
+        words = words[1:]
+    return " ".join(words).strip(" ,.;:")
+
+
+def org_type(name: str) -> SourceType:
+    words = {w.lower().strip("()") for w in name.split()}
+    if words & MEDIA_WORDS:
+        return "media"
+    if _GOV_NAMES.search(name):
+        return "government"
+    return "organization"
+
+
+class Entities:
+    """Named actors seen so far, with their short forms."""
+
+    def __init__(self) -> None:
+        self.mentions: list[Mention] = []
+        self._alias: dict[str, tuple[str, str]] = {}
+
+    def canonical(self, text: str, label: str) -> tuple[str, str]:
+        name = _clean_name(text)
+        if label == "NORP":
+            state = DEMONYMS.get(name.lower())
+            return (state, "GPE") if state else (name, label)
+        known = self._alias.get(name.lower())
+        if known is not None and (known[1] == label or len(name.split()) == 1):
+            return known
+        return name, label
+
+    def observe(self, doc: Doc, offset: int) -> None:
+        """Record the sentence's entities (after its claims were built from earlier ones)."""
+        for ent in doc.ents:
+            if ent.label_ not in ACTOR_LABELS:
+                continue
+            name, label = self.canonical(ent.text, ent.label_)
+            if not name or not name[0].isupper():
+                continue
+            if label == "PERSON" and len(name.split()) >= 2:
+                parts = name.split()
+                for part in (parts[0], parts[-1]):
+                    self._alias.setdefault(part.lower(), (name, "PERSON"))
+            if label == "ORG":
+                after = doc.text[ent.end_char : ent.end_char + 12]
+                acronym = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", after)
+                if acronym:
+                    self._alias[acronym.group(1).lower()] = (name, "ORG")
+            self.mentions.append(Mention(name, label, offset + ent.start_char))
+
+    def last(self, labels: frozenset[str], before: int) -> Mention | None:
+        for m in reversed(self.mentions):
+            if m.label in labels and m.position < before:
+                return m
+        return None
+
+    def actors(self, doc: Doc, start: int, end: int, exclude: str | None = None) -> list[str]:
+        """Actors named between char offsets start..end of `doc`, full names, deduplicated."""
+        out: list[str] = []
+        for ent in doc.ents:
+            if ent.label_ not in ACTOR_LABELS or ent.start_char < start or ent.end_char > end:
+                continue
+            name, label = self.canonical(ent.text, ent.label_)
+            if label == "NORP" or not name or not name[0].isupper():
+                continue
+            if name != exclude and name not in out:
+                out.append(name)
+        return out
+
+
+def np_tokens(head: Token) -> list[Token]:
+    """The noun phrase headed by `head`, without relative clauses and trailing punctuation."""
+    out = [head]
+    for child in head.children:
+        if child.dep_ in _NP_STOP:
+            continue
+        out.extend(np_tokens(child))
+    out.sort(key=lambda t: t.i)
+    return out
+
+
+def _span_text(doc: Doc, tokens: list[Token]) -> str:
+    if not tokens:
+        return ""
+    text: str = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+    return text
+
+
+def _descriptive(tokens: list[Token]) -> str:
+    """An NP as a description: no leading determiner, trimmed."""
+    while tokens and (tokens[0].dep_ == "det" or tokens[0].is_punct):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct:
+        tokens = tokens[:-1]
+    return _span_text(tokens[0].doc, tokens) if tokens else ""
+
+
+def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
+    """The `Source` a speaker noun phrase (headed by `head`) refers to."""
+    low = head.lower_
+    position = offset + head.idx
+    if head.tag_ == "PRP":
+        if low in {"he", "she", "him", "her"}:
+            own = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= head.i]
+            if own:
+                name, _ = entities.canonical(own[-1].text, "PERSON")
+                return Source(name=name, type="person")
+            person = entities.last(frozenset({"PERSON"}), position)
+            if person is not None:
+                return Source(name=person.name, type="person")
+        return Source(name=head.text, type="unnamed")
+
+    tokens = np_tokens(head)
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    ents = [e for e in doc.ents if e.start_char >= start and e.end_char <= end]
+    persons = [e for e in ents if e.label_ == "PERSON"]
+    if not persons:
+        # NER sometimes calls a known person's surname an ORG ("Branson stated").
+        persons = [e for e in ents if entities.canonical(e.text, e.label_)[1] == "PERSON"]
+    if persons:
+        ent = persons[0]
+        name, _ = entities.canonical(ent.text, "PERSON")
+        role_tokens = [
+            t
+            for t in tokens
+            if t.i < ent.start
+            and t.dep_ != "det"
+            and not t.is_punct
+            and t.lower_ not in {"mr", "mrs", "ms", "dr"}
+        ]
+        if (
+            tokens[0].i < ent.start
+            and role_tokens
+            and len(role_tokens) <= 4
+            and role_tokens[-1].i == ent.start - 1
+        ):
+            return Source(name=f"{name}, {_span_text(doc, role_tokens)}", type="person")
+        if head.i < ent.start and head.lower_ in PERSON_ROLES:
+            role = [t for t in tokens if t.i < ent.start and t.dep_ != "det"]
+            while role and role[-1].is_punct:
+                role = role[:-1]
+            if role and len(role) <= 4:
+                return Source(name=f"{name}, {_span_text(doc, role)}", type="person")
+        return Source(name=name, type="person")
+
+    description = _descriptive(tokens)
+    if low in DOCUMENT_NOUNS:
+        modifiers = [t for t in tokens if t.i != head.i and t.dep_ != "det"]
+        generic = all(t.lower_ in _GENERIC_ADJ for t in modifiers)
+        if generic and not any(t.lower_ == "the" for t in tokens):
+            return Source(name=description, type="unnamed")
+        return Source(name=description, type="document")
+    if low in PERSON_ROLES:
+        return Source(name=description, type="unnamed")
+    if low in COUNTRY_NOUNS:
+        states: list[str] = []
+        for m in reversed(entities.mentions):
+            if m.label == "GPE" and m.name not in states:
+                states.append(m.name)
+            if len(states) == 2:
+                return Source(name=" and ".join(reversed(states)), type="government")
+        return Source(name=description, type="government")
+
+    orgs = [e for e in ents if e.label_ in {"ORG", "GPE", "NORP"}]
+    head_in_ent = any(e.start <= head.i < e.end for e in orgs)
+    if orgs and head_in_ent:
+        name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
+        if label == "PERSON":
+            return Source(name=name, type="person")
+        return Source(name=name, type="government" if label == "GPE" else org_type(name))
+    if low in GOVERNMENT_WORDS or low in {
+        "company",
+        "firm",
+        "group",
+        "organisation",
+        "organization",
+        "operator",
+    }:
+        if orgs:
+            return Source(
+                name=description,
+                type=org_type(description) if low != "government" else "government",
+            )
+        if any(t.lower_ == "the" for t in tokens):
+            # "the agency": the nearest organisation named before.
+            org = entities.last(frozenset({"ORG"}), position)
+            if org is not None:
+                return Source(name=org.name, type=org_type(org.name))
+        return Source(
+            name=description, type="government" if low in GOVERNMENT_WORDS else "organization"
+        )
+    if tokens[0].lower_ in UNNAMED_DETERMINERS or not any(t.tag_.startswith("NNP") for t in tokens):
+        return Source(name=description or head.text, type="unnamed")
+    return Source(name=description, type="organization")
