@@ -235,7 +235,7 @@ def list_runs(db: DbOption = None) -> None:
     table = Table(title="Recorded eval runs")
     for column in ("id", "created", "backend", "model", "prompt", "dataset", "repeat", "status",
                    "claim_f1", "commit"):  # fmt: skip
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("id", "claim_f1"))
     for r in records:
         f1 = r.summary.get("claim_f1") if r.summary else None
         table.add_row(

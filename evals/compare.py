@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,29 @@ class MetricDiff:
         return self.diff if self.metric in LOWER_IS_BETTER else -self.diff
 
 
+_SCALARS = tuple(f for f in CaseScore.model_fields if f not in ("confusion", "latencies_ms"))
+
+
+class _Stack:
+    """Case counts as one array, so a resample's total is a fancy-indexed sum (the bootstrap
+    sums thousands of resamples; adding pydantic models one by one is too slow for that)."""
+
+    def __init__(self, scores: Sequence[CaseScore]) -> None:
+        self.counts = np.array(
+            [[float(getattr(s, f)) for f in _SCALARS] + [x for row in s.confusion for x in row]
+             for s in scores],
+            dtype=float,
+        ).reshape(len(scores), len(_SCALARS) + 9)  # fmt: skip
+        self.latencies = [s.latencies_ms for s in scores]
+
+    def total(self, idx: np.ndarray[Any, Any]) -> CaseScore:
+        sums = self.counts[idx].sum(axis=0)
+        fields: dict[str, Any] = dict(zip(_SCALARS, sums[: len(_SCALARS)].tolist(), strict=True))
+        confusion = sums[len(_SCALARS) :].reshape(3, 3).tolist()
+        latencies = [x for i in idx for x in self.latencies[i]]
+        return CaseScore.model_construct(**fields, confusion=confusion, latencies_ms=latencies)
+
+
 def paired_bootstrap(
     a: Sequence[CaseScore],
     b: Sequence[CaseScore],
@@ -65,10 +89,10 @@ def paired_bootstrap(
     samples: dict[str, list[float]] = {name: [] for name in names}
     if n:
         rng = np.random.default_rng(seed)
+        stack_a, stack_b = _Stack(a), _Stack(b)
         for _ in range(resamples):
             idx = rng.integers(0, n, size=n)
-            ma = metrics(total([a[i] for i in idx]))
-            mb = metrics(total([b[i] for i in idx]))
+            ma, mb = metrics(stack_a.total(idx)), metrics(stack_b.total(idx))
             for name in names:
                 va, vb = ma[name], mb[name]
                 if va is not None and vb is not None:
