@@ -197,6 +197,11 @@ def _spans(
         spans.extend((e.start, e.end, cls, note) for e in gold.evidence)
     if output is not None:
         n = len(case.text)
+        spans.extend(
+            (r.start, r.end, "rm", f"removed as furniture: {r.reason}")
+            for r in output.document.removed
+            if 0 <= r.start < r.end <= n
+        )
         for i, claim in enumerate(output.claims):
             hit = by_pred.get(i)
             cls = "p-hit" if hit else "p-inv"

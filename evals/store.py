@@ -93,13 +93,9 @@ class RunRecord(BaseModel):
 
     @property
     def label(self) -> str:
-        """Short human name for tables and charts."""
-        prompt = self.prompt or self.prompt_ref or "-"
-        return (
-            f"{self.id} {self.backend} {prompt}"
-            if self.backend != "baseline"
-            else (f"{self.id} baseline")
-        )
+        """Short human name for tables and charts: id, backend and prompt if any."""
+        prompt = self.prompt or self.prompt_ref
+        return f"{self.id} {self.backend}" + (f" {prompt}" if prompt else "")
 
 
 class CaseRecord(BaseModel):
