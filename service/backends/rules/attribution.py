@@ -19,7 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES
+from service.backends.rules.lexicon import (
+    ANNOUNCE,
+    BELIEF,
+    BELIEF_NOUNS,
+    CLAIM_NOUNS,
+    CUES,
+    HEARSAY_NOUNS,
+)
 
 Token = Any
 Doc = Any
@@ -43,6 +50,9 @@ _PASSIVE_HEDGES = frozenset(
     }
 )
 _SUBJECTS = ("nsubj", "nsubjpass")
+_NOT_SPEAKERS = frozenset(
+    {"it", "i", "we", "you", "there", "this", "that", "which", "who", "what", "they"}
+)
 _COMPLEMENTS = ("ccomp", "xcomp")
 
 
@@ -55,6 +65,7 @@ class Attribution:
     clause: tuple[int, int]  # token range [i, j) the evidence quote covers
     belief: bool = False
     whole: bool = False  # "China announced X": the claim is the clause itself
+    hearsay: bool = False  # "amid reports of X": nobody owns it
     nested: list[Token] = field(default_factory=list)
 
 
@@ -139,61 +150,114 @@ def find(doc: Doc) -> list[Attribution]:
             if att is not None:
                 found.append(att)
             continue
-        if t.lower_ not in CUES or not t.tag_.startswith("VB"):
+        if t.lower_ in CLAIM_NOUNS and t.tag_.startswith("NN"):
+            att = _claim_noun(t)
+            if att is not None:
+                found.append(att)
             continue
-        passive = any(c.dep_ == "auxpass" for c in t.children)
-        if passive:
-            agent = next((c for c in t.children if c.dep_ == "agent"), None)
-            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
-            if pobj is None:
-                continue  # "are said to", "is thought": a hedge, not a source
-            subject: Token | None = pobj
-        else:
-            subject = _cue_subject(t)
-        if subject is None or subject.lower_ in {
-            "it",
-            "i",
-            "we",
-            "you",
-            "there",
-            "this",
-            "that",
-            "which",
-            "who",
-        }:
+        if not t.tag_.startswith("VB") or (t.lower_ not in CUES and t.lower_ not in ANNOUNCE):
             continue
-        content = _content(t, mask)
-        whole = False
-        if len([c for c in content if not c.is_punct]) < 3:
-            if t.lower_ in ANNOUNCE and any(c.dep_ == "dobj" for c in t.children):
-                whole, content = True, []
-            else:
-                continue
-        found.append(
-            Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF, whole=whole)
-        )
+        att = _cue_verb(t, mask)
+        if att is not None:
+            found.append(att)
+    found = _relay_beliefs(found)
     found = _drop_nested(found)
+    if not found:
+        hearsay = _hearsay(doc)
+        if hearsay is not None:
+            found.append(hearsay)
     _set_clauses(doc, found)
     return found
 
 
+def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
+    passive = any(c.dep_ == "auxpass" for c in t.children)
+    if passive:
+        agent = next((c for c in t.children if c.dep_ == "agent"), None)
+        pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+        if pobj is None:
+            return None  # "are said to", "is thought": a hedge, not a source
+        subject: Token | None = pobj
+    else:
+        subject = _cue_subject(t)
+    if subject is None or subject.lower_ in _NOT_SPEAKERS:
+        return None
+    content = _content(t, mask) if t.lower_ in CUES else []
+    if len([c for c in content if not c.is_punct]) >= 3:
+        return Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF)
+    if t.lower_ in ANNOUNCE and any(c.dep_ == "dobj" for c in t.children):
+        return Attribution(subject, None, t, [], (0, 0), whole=True)
+    return None
+
+
+def _claim_noun(noun: Token) -> Attribution | None:
+    """ "X has issued a stark warning that Y may ...": X claims Y."""
+    clause = next((c for c in noun.children if c.dep_ in {"acl", "ccomp"}), None)
+    if clause is None or not any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children):
+        return None
+    verb = noun.head
+    if noun.dep_ not in {"dobj", "attr"} or not verb.tag_.startswith("VB"):
+        return None
+    subject = _cue_subject(verb)
+    if subject is None or subject.lower_ in _NOT_SPEAKERS:
+        return None
+    content = _subtree(clause)
+    belief = noun.lower_ in BELIEF_NOUNS
+    return Attribution(subject, None, verb, content, (0, 0), belief=belief)
+
+
+def _hearsay(doc: Doc) -> Attribution | None:
+    """ "amid reports of X doing Y", "there have been reports that ...": unnamed, second-hand."""
+    for t in doc:
+        if t.lower_ not in HEARSAY_NOUNS or t.tag_ != "NNS":
+            continue
+        if any(c.dep_ in {"poss", "compound"} or c.tag_ == "NNP" for c in t.children):
+            continue
+        if t.dep_ == "attr" or (t.dep_ == "pobj" and t.head.lower_ in {"amid", "despite", "after"}):
+            return Attribution(None, [t], None, list(doc), (0, len(doc)), hearsay=True)
+    return None
+
+
+def _relay_beliefs(found: list[Attribution]) -> list[Attribution]:
+    """ "Lee said the NIS believes X": the belief's holder is the source, not the relayer."""
+    out = list(found)
+    for outer in found:
+        for inner in found:
+            if (
+                inner is not outer
+                and outer.cue is not None
+                and inner.cue is not None
+                and inner.belief
+                and inner.cue.dep_ == "ccomp"
+                and inner.cue.head.i == outer.cue.i
+                and inner.speaker is not None
+                and any(x.tag_.startswith("NNP") for x in inner.speaker.subtree)
+                and outer in out
+            ):
+                out.remove(outer)
+    return out
+
+
 def _according(doc: Doc, according: Token) -> Attribution | None:
     to = doc[according.i + 1]
-    pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-    if pobj is None:
-        pobj = next((c for c in according.children if c.dep_ == "pobj"), None)
-    if pobj is None:
+    objects = [c for c in to.children if c.dep_ == "pobj"] or [
+        c for c in according.children if c.dep_ == "pobj"
+    ]
+    if not objects:
         return None
-    phrase = {according.i, to.i} | {x.i for x in pobj.subtree}
+    phrase = {according.i, to.i}
+    for obj in objects:
+        phrase |= {x.i for x in obj.subtree}
     lo, hi = min(phrase), max(phrase) + 1
-    # swallow the commas around the phrase
     content = [x for x in doc if not (lo <= x.i < hi)]
     while content and content[0].is_punct and content[0].text not in _QUOTE_CHARS:
         content = content[1:]
-    speaker_tokens = [x for x in doc[to.i + 1 : hi] if x.dep_ not in {"relcl"}]
     if len([c for c in content if not c.is_punct]) < 3:
         return None
-    return Attribution(pobj, speaker_tokens, according, content, (0, len(doc)))
+    # "(UK) National Rail Enquires": the object that is a name, else the last one.
+    named = [o for o in objects if o.ent_type_ in {"PERSON", "ORG"}]
+    speaker = named[-1] if named else objects[-1]
+    return Attribution(speaker, None, according, content, (0, len(doc)))
 
 
 def _drop_nested(found: list[Attribution]) -> list[Attribution]:

@@ -12,7 +12,7 @@ from typing import Any
 from service.backends.base import Article
 from service.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
 from service.backends.rules.attribution import Attribution
-from service.backends.rules.lexicon import BELIEF
+from service.backends.rules.lexicon import BELIEF, GROUP_NOUNS
 from service.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
 from service.schema import Draft, DraftClaim, Source, Timeframe
 
@@ -39,6 +39,9 @@ def extract(article: Article) -> Draft:
                 entities.observe(doc, s.start)
             last_quoted = None
             continue
+        # Names in this sentence become known first ("NIS" after "... Service (NIS)");
+        # pronouns still resolve only to names before them.
+        entities.observe(doc, s.start)
         skip = summary.strip_dateline(s.text)
         writer = _Writer(article, s, doc, entities, skip)
         found = attribution.find(doc)
@@ -60,8 +63,37 @@ def extract(article: Article) -> Draft:
             last_quoted = None
         if len(lead) < 3:
             lead.append(s.text[skip:])
-        entities.observe(doc, s.start)
-    return Draft(headline=headline, summary=summary.summarize(lead), claims=claims)
+    return Draft(headline=headline, summary=summary.summarize(lead), claims=_unique(claims))
+
+
+def _unique(claims: list[DraftClaim]) -> list[DraftClaim]:
+    """Two cues on one clause ("acknowledged ..., disclosing ...") give one claim."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in claims:
+        key = (c.claim, c.evidence[0])
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def _groups(tokens: list[Token]) -> list[str]:
+    """Unnamed groups the claim is about ("3 passengers ... are at"), when nobody is named."""
+    out: list[str] = []
+    for t in tokens:
+        if (
+            t.lower_ in GROUP_NOUNS
+            and t.tag_ == "NNS"
+            and t.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj"}
+        ):
+            name = " ".join(
+                x.text for x in t.lefts if x.ent_type_ == "NORP" or x.dep_ == "compound"
+            )
+            group = f"{name} {t.lower_}".strip()
+            if group not in out:
+                out.append(group)
+    return out
 
 
 def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
@@ -83,17 +115,20 @@ class _Writer:
         self.article, self.s, self.doc, self.entities, self.skip = article, s, doc, entities, skip
 
     def source_of(self, a: Attribution) -> Source:
-        assert a.speaker is not None
+        if a.hearsay or a.speaker is None:
+            return Source(
+                name=a.speaker_tokens[0].lower_ if a.speaker_tokens else "unnamed", type="unnamed"
+            )
         return resolve(a.speaker, self.doc, self.entities, self.s.start)
 
     def attributed(self, a: Attribution) -> DraftClaim:
         source = self.source_of(a)
         belief = a.belief or any(n.lower_ in BELIEF for n in a.nested)
         speaker = a.speaker_tokens or (np_tokens(a.speaker) if a.speaker is not None else [])
-        partial = any(t.lower_ in _PARTIAL for t in speaker)
+        partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker)
         if a.whole:
             i, j = a.clause
-            return self.claim(source, [t for t in self.doc[i:j]], a.clause, belief, partial)
+            return self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)
         return self.claim(source, a.content, a.clause, belief, partial)
 
     def author(self) -> DraftClaim:
@@ -134,6 +169,7 @@ class _Writer:
         clause: tuple[int, int],
         belief: bool,
         partial: bool = False,
+        whole: bool = False,
     ) -> DraftClaim:
         doc, s = self.doc, self.s
         content = [t for t in content if t.idx >= self.skip] or content
@@ -143,15 +179,26 @@ class _Writer:
         if start >= end:
             start = doc[i].idx
         quote = self.article.document.text[s.start + start : s.start + end]
-        level = confidence.rate(content, belief)
-        if partial and level == "high":
+        attributed = source.type != "author"
+        level = confidence.rate(content, belief, attributed)
+        # An early, partial or unnamed account is at best medium (DESIGN.md rubric).
+        if (partial or (source.type == "unnamed" and not whole)) and level == "high":
             level = "medium"
         c_start = content[0].idx if content else start
         c_end = content[-1].idx + len(content[-1].text) if content else end
-        exclude = source.name.split(",")[0]
+        # The speaker is not what their words are about, unless they are the doer
+        # ("China announced ...") or speak of themselves ("The carriage I am in ...").
+        first_person = any(
+            t.lower_ in {"i", "me", "my"} and t.tag_.startswith("PRP") for t in content
+        )
+        exclude = None if whole or not attributed else source.name.split(",")[0]
         who = self.entities.actors(doc, c_start, c_end, exclude)
-        if not who and source.type == "author":
+        if not who and not attributed:
             who = self.entities.actors(doc, start, end)
+        if source.type == "person" and first_person and not who:
+            who = [source.name.split(",")[0]]
+        if not who:
+            who = _groups(content)
         return DraftClaim(
             who=who,
             claim=self._render(content) or quote,

@@ -22,8 +22,12 @@ from service.schema import Confidence
 Token = Any
 
 
-def rate(tokens: Iterable[Token], belief_cue: bool = False) -> Confidence:
-    """Confidence of a claim whose content is `tokens`; `belief_cue`: "X believes/expects ..."."""
+def rate(tokens: Iterable[Token], belief_cue: bool = False, attributed: bool = False) -> Confidence:
+    """Confidence of a claim whose content is `tokens`; `belief_cue`: "X believes/expects ...".
+
+    A bare "would" in someone's reported words is their plain statement (high); in the
+    reporter's own voice it marks the reporter's assessment (medium).
+    """
     words = list(tokens)
     lowered = [t.lower_ for t in words]
     for t, low in zip(words, lowered, strict=True):
@@ -34,6 +38,6 @@ def rate(tokens: Iterable[Token], belief_cue: bool = False) -> Confidence:
     text = " " + " ".join(lowered) + " "
     if any(f" {p} " in text for p in MEDIUM_PHRASES):
         return "medium"
-    if any(low in MEDIUM_WORDS for low in lowered):
+    if any(low in MEDIUM_WORDS and not (attributed and low == "would") for low in lowered):
         return "medium"
     return "high"

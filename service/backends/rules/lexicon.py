@@ -34,6 +34,10 @@ def _forms(base: str) -> set[str]:
     return forms
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 def _expand(bases: str) -> frozenset[str]:
     return frozenset(f for b in bases.split() for f in _forms(b))
 
@@ -42,7 +46,7 @@ def _expand(bases: str) -> frozenset[str]:
 SAY = _expand(
     "say tell add state announce warn claim report confirm declare explain note insist argue "
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
-    "allege write tweet post reiterate concede caution conclude recount describe"
+    "allege write tweet post reiterate concede caution conclude recount"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
 BELIEF = _expand(
@@ -50,240 +54,83 @@ BELIEF = _expand(
     "reckon assume anticipate project forecast hope doubt speculate"
 )
 CUES = SAY | BELIEF
-# Statement verbs whose direct object is itself the claim ("China announced the attachment").
-ANNOUNCE = _expand("announce confirm disclose acknowledge reveal deny report admit")
+# Speech acts whose direct object is itself the claim ("China announced the attachment",
+# "the United States and South Korea have condemned these shipments"): the actor is the source.
+ANNOUNCE = _expand(
+    "announce confirm disclose acknowledge reveal deny report admit condemn dismiss criticise "
+    "criticize accuse praise express welcome reject blame"
+)
+# Nouns that carry a claim in a clause: "X has issued a stark warning that ...".
+CLAIM_NOUNS = frozenset(
+    {
+        "warning",
+        "claim",
+        "statement",
+        "assessment",
+        "announcement",
+        "belief",
+        "view",
+        "conclusion",
+        "prediction",
+        "estimate",
+        "assurance",
+        "allegation",
+        "insistence",
+    }
+)
+BELIEF_NOUNS = frozenset({"assessment", "belief", "view", "prediction", "estimate", "conclusion"})
+# Hearsay without an owner: "amid reports of ...", "there have been reports that ...".
+HEARSAY_NOUNS = _words("reports rumours rumors claims allegations")
 
 # Confidence markers, matched on lower-cased tokens or phrases.
 LOW_MODALS = frozenset({"may", "might", "could"})
-LOW_WORDS = frozenset(
-    {
-        "possibly",
-        "perhaps",
-        "maybe",
-        "unconfirmed",
-        "speculation",
-        "speculated",
-        "rumoured",
-        "rumored",
-        "allegedly",
-        "purportedly",
-        "conceivably",
-    }
+LOW_WORDS = _words(
+    "possibly perhaps maybe unconfirmed speculated rumoured rumored allegedly purportedly "
+    "conceivably possible suspect"
 )
-MEDIUM_WORDS = frozenset(
-    {
-        "likely",
-        "probably",
-        "reportedly",
-        "apparently",
-        "presumably",
-        "expected",
-        "believed",
-        "thought",
-        "understanding",
-        "seems",
-        "appears",
-        "preliminary",
-        "estimated",
-        "would",
-        "suggests",
-        "suggested",
-        "indicates",
-        "indicated",
-        "think",
-        "believe",
-        "believes",
-        "assessment",
-        "unclear",
-        "uncertain",
-    }
+MEDIUM_WORDS = _words(
+    "likely probably reportedly apparently presumably expected believed thought understanding "
+    "seems appears preliminary estimated would suggests suggested indicates indicated think "
+    "believe believes suspected guess"
 )
 # "first reports suggested", "it is thought", "are said to": partial or second-hand.
 MEDIUM_PHRASES = (
-    "said to",
-    "thought to",
-    "believed to",
-    "reported to",
-    "expected to",
-    "is thought",
-    "it is believed",
-    "first reports",
-    "early reports",
-    "initial reports",
-    "our understanding",
-    "appears to",
-    "seems to",
-    "is likely",
-    "are likely",
-)
+    "said to", "thought to", "believed to", "reported to", "expected to", "is thought",
+    "it is believed", "first reports", "early reports", "initial reports", "our understanding",
+    "appears to", "seems to", "is likely", "are likely",
+)  # fmt: skip
 
 # Source nouns.
-PERSON_ROLES = frozenset(
-    [
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "official",
-        "officials",
-        "officer",
-        "officers",
-        "minister",
-        "director",
-        "lawmaker",
-        "lawmakers",
-        "executive",
-        "executives",
-        "chief",
-        "head",
-        "leader",
-        "president",
-        "chairman",
-        "chairwoman",
-        "secretary",
-        "ambassador",
-        "diplomat",
-        "diplomats",
-        "commander",
-        "general",
-        "analyst",
-        "analysts",
-        "expert",
-        "experts",
-        "witness",
-        "witnesses",
-        "resident",
-        "residents",
-        "source",
-        "sources",
-        "investigator",
-        "investigators",
-        "scientist",
-        "scientists",
-        "doctor",
-        "doctors",
-        "engineer",
-        "engineers",
-        "worker",
-        "workers",
-        "employee",
-        "employees",
-        "manager",
-        "representative",
-        "representatives",
-        "member",
-        "members",
-        "researcher",
-        "researchers",
-        "passenger",
-        "passengers",
-        "survivor",
-        "survivors",
-        "observer",
-        "observers",
-        "insider",
-        "insiders",
-        "aide",
-        "aides",
-        "adviser",
-        "advisers",
-        "advisor",
-        "people",
-        "person",
-        "man",
-        "woman",
-        "lady",
-        "police",
-        "prosecutor",
-        "prosecutors",
-        "judge",
-        "authorities",
-    ]
+PERSON_ROLES = _words(
+    "spokesman spokeswoman spokesperson official officials officer officers minister director "
+    "lawmaker lawmakers executive executives chief head leader president chairman chairwoman "
+    "secretary ambassador diplomat diplomats commander general analyst analysts expert experts "
+    "witness witnesses resident residents source sources investigator investigators scientist "
+    "scientists doctor doctors engineer engineers worker workers employee employees manager "
+    "representative representatives member members researcher researchers passenger passengers "
+    "survivor survivors observer observers insider insiders aide aides adviser advisers advisor "
+    "people person man woman lady police prosecutor prosecutors judge authorities inhabitants "
+    "civilians citizens legislators"
 )
-DOCUMENT_NOUNS = frozenset(
-    [
-        "report",
-        "reports",
-        "study",
-        "studies",
-        "document",
-        "documents",
-        "statement",
-        "statements",
-        "survey",
-        "surveys",
-        "analysis",
-        "data",
-        "figures",
-        "records",
-        "briefing",
-        "memo",
-        "letter",
-        "filing",
-        "assessment",
-        "review",
-        "findings",
-        "release",
-        "paper",
-        "investigation",
-    ]
+SPOKESPEOPLE = _words("spokesman spokeswoman spokesperson representative")
+# Plural groups that stand in for actors when none is named ("3 passengers ... are at").
+GROUP_NOUNS = _words(
+    "passengers inhabitants residents civilians villagers workers employees students patients "
+    "survivors victims refugees migrants protesters voters customers lawmakers legislators"
 )
-GOVERNMENT_WORDS = frozenset(
-    [
-        "government",
-        "ministry",
-        "department",
-        "agency",
-        "service",
-        "council",
-        "parliament",
-        "congress",
-        "senate",
-        "administration",
-        "military",
-        "army",
-        "navy",
-        "police",
-        "cabinet",
-        "kremlin",
-        "pentagon",
-        "presidency",
-        "office",
-        "commission",
-        "authority",
-        "authorities",
-        "intelligence",
-        "forces",
-        "embassy",
-        "court",
-    ]
+DOCUMENT_NOUNS = _words(
+    "report reports study studies document documents statement statements survey surveys "
+    "analysis data figures records briefing memo letter filing assessment review findings "
+    "release paper"
 )
-MEDIA_WORDS = frozenset(
-    [
-        "news",
-        "times",
-        "post",
-        "journal",
-        "bbc",
-        "cnn",
-        "reuters",
-        "ap",
-        "afp",
-        "yonhap",
-        "xinhua",
-        "tass",
-        "tribune",
-        "herald",
-        "guardian",
-        "telegraph",
-        "gazette",
-        "broadcasting",
-        "television",
-        "tv",
-        "radio",
-        "press",
-        "newspaper",
-        "agency's",
-    ]
+GOVERNMENT_WORDS = _words(
+    "government ministry department agency service council parliament congress senate "
+    "administration military army navy police cabinet kremlin pentagon presidency office "
+    "commission authority authorities intelligence forces embassy court"
+)
+MEDIA_WORDS = _words(
+    "news times post journal bbc cnn reuters ap afp yonhap xinhua tass tribune herald guardian "
+    "telegraph gazette broadcasting television tv radio press newspaper"
 )
 COUNTRY_NOUNS = frozenset({"countries", "nations", "states", "governments", "sides", "country"})
 UNNAMED_DETERMINERS = frozenset({"a", "an", "some", "one", "several", "two", "three", "many"})

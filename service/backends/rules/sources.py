@@ -24,6 +24,7 @@ from service.backends.rules.lexicon import (
     HONORIFICS,
     MEDIA_WORDS,
     PERSON_ROLES,
+    SPOKESPEOPLE,
     UNNAMED_DETERMINERS,
 )
 from service.schema import Source, SourceType
@@ -37,6 +38,10 @@ _NP_STOP = frozenset({"relcl", "acl", "advcl", "ccomp", "punct", "cc"})
 _GENERIC_ADJ = frozenset(
     {"first", "early", "initial", "preliminary", "some", "local", "unconfirmed", "recent", "new"}
 )
+_LOCATIVE = frozenset(
+    {"in", "at", "near", "into", "inside", "outside", "within", "across", "around",
+     "throughout", "to", "onto", "toward", "towards", "via", "over"}
+)  # fmt: skip
 _GOV_NAMES = re.compile(
     r"\b(?:ministry|department|government|police|army|navy|air force|military|"
     r"council|parliament|congress|senate|kremlin|pentagon|white house|"
@@ -113,10 +118,21 @@ class Entities:
         return None
 
     def actors(self, doc: Doc, start: int, end: int, exclude: str | None = None) -> list[str]:
-        """Actors named between char offsets start..end of `doc`, full names, deduplicated."""
+        """Actors named between char offsets start..end of `doc`, full names, deduplicated.
+
+        Places are not actors: a state or city after a locative preposition ("in Ukraine",
+        "near Grayrigg") is where something happens, and "South Korea's" in "South Korea's
+        National Intelligence Service" is part of the agency's name.
+        """
         out: list[str] = []
         for ent in doc.ents:
             if ent.label_ not in ACTOR_LABELS or ent.start_char < start or ent.end_char > end:
+                continue
+            root = ent.root
+            if ent.label_ == "GPE" and (
+                (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE)
+                or (root.dep_ == "poss" and root.head.ent_type_ == "ORG")
+            ):
                 continue
             name, label = self.canonical(ent.text, ent.label_)
             if label == "NORP" or not name or not name[0].isupper():
@@ -151,6 +167,13 @@ def _descriptive(tokens: list[Token]) -> str:
     while tokens and tokens[-1].is_punct:
         tokens = tokens[:-1]
     return _span_text(tokens[0].doc, tokens) if tokens else ""
+
+
+def _body(entities: Entities, ent: Any) -> Source:
+    name, label = entities.canonical(ent.text, ent.label_)
+    if label == "PERSON":
+        return Source(name=name, type="person")
+    return Source(name=name, type="government" if label == "GPE" else org_type(name))
 
 
 def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
@@ -202,12 +225,24 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
         return Source(name=name, type="person")
 
     description = _descriptive(tokens)
+    bodies = [e for e in ents if e.label_ in {"ORG", "GPE"}]
+    definite = any(t.lower_ == "the" for t in tokens)
+    if low in SPOKESPEOPLE and bodies:
+        # "a spokeswoman for the British Transport Police": the body speaks.
+        return _body(entities, bodies[-1])
     if low in DOCUMENT_NOUNS:
+        # "The NIS report suggests": the body that wrote it; "the briefing": the body last
+        # named; "hospital reports", "first reports": unnamed; a named paper: a document.
+        if bodies:
+            return _body(entities, bodies[-1])
         modifiers = [t for t in tokens if t.i != head.i and t.dep_ != "det"]
-        generic = all(t.lower_ in _GENERIC_ADJ for t in modifiers)
-        if generic and not any(t.lower_ == "the" for t in tokens):
-            return Source(name=description, type="unnamed")
-        return Source(name=description, type="document")
+        if any(t.tag_.startswith("NNP") for t in modifiers):
+            return Source(name=description, type="document")
+        if definite and not modifiers:
+            org = entities.last(frozenset({"ORG"}), position)
+            if org is not None:
+                return Source(name=org.name, type=org_type(org.name))
+        return Source(name=description, type="unnamed")
     if low in PERSON_ROLES:
         return Source(name=description, type="unnamed")
     if low in COUNTRY_NOUNS:
@@ -221,6 +256,13 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
 
     orgs = [e for e in ents if e.label_ in {"ORG", "GPE", "NORP"}]
     head_in_ent = any(e.start <= head.i < e.end for e in orgs)
+    if len(bodies) >= 2 and any(c.dep_ == "conj" for c in head.children):
+        # "Both North Korea and Russia have acknowledged": both speak.
+        names = [_body(entities, e) for e in bodies]
+        kind: SourceType = (
+            "government" if all(n.type == "government" for n in names) else "organization"
+        )
+        return Source(name=" and ".join(n.name for n in names), type=kind)
     if orgs and head_in_ent:
         name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
         if label == "PERSON":
