@@ -8,6 +8,7 @@ unreadable dataset, malformed gate).
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from evals.baseline import BASELINE
 from evals.compare import (
     RESAMPLES,
     SEED,
@@ -27,9 +29,16 @@ from evals.compare import (
     parse_gates,
 )
 from evals.dataset import DEFAULT_DATASET, DatasetError, load_dataset
-from evals.report import build_report, load_view, metrics_table, render_html, with_baseline
+from evals.report import (
+    RunView,
+    build_report,
+    load_view,
+    metrics_table,
+    render_html,
+    with_baseline,
+)
 from evals.runner import RunConfig, RunSetupError, run_evals
-from evals.scorer import fmt
+from evals.scorer import METRIC_NAMES, better, fmt
 from evals.store import DEFAULT_DB_NAME, EvalStore, UnknownRun
 from service.settings import Settings
 
@@ -38,8 +47,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 DbOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional here
@@ -99,10 +109,20 @@ def run(
         Optional[Path],  # noqa: UP045
         typer.Option(help="Also write the HTML report of these runs here."),
     ] = None,
+    fail_below_baseline: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--fail-below-baseline",
+            help="METRIC: exit 1 unless every run beats the trivial baseline on it (CI gate).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Run every article x prompt x backend through the service and record the scores."""
     settings = _settings()
+    for metric in fail_below_baseline or []:
+        if metric not in METRIC_NAMES:
+            _fail(f"unknown metric {metric!r}; known: {', '.join(METRIC_NAMES)}")
     try:
         data = load_dataset(dataset)
     except DatasetError as exc:
@@ -135,8 +155,30 @@ def run(
             html.write_text(render_html(views), encoding="utf-8")
             err.print(f"wrote {html}")
         out.print(" ".join(r.id for r in outcome.runs))
-    if outcome.failures:
+    below = _below_baseline(views, fail_below_baseline or [])
+    for line in below:
+        err.print(f"[red]FAIL[/] {line}", highlight=False)
+    if outcome.failures or below:
         raise typer.Exit(1)
+
+
+def _below_baseline(views: list[RunView], names: list[str]) -> list[str]:
+    """Runs that do not beat the baseline on a gated metric (unmeasurable counts as not)."""
+    base = next((v for v in views if v.record.backend == BASELINE), None)
+    if base is None or not names:
+        return []
+    failures = []
+    for view in views:
+        if view is base:
+            continue
+        for name in names:
+            ours, theirs = view.summary.get(name), base.summary.get(name)
+            if ours is None or theirs is None or not better(name, ours - theirs):
+                failures.append(
+                    f"{view.record.label}: {name} {fmt(ours, name)} does not beat the "
+                    f"baseline's {fmt(theirs, name)}"
+                )
+    return failures
 
 
 @app.command()
@@ -233,14 +275,14 @@ def list_runs(db: DbOption = None) -> None:
     with _open_existing(db) as store:
         records = store.runs()
     table = Table(title="Recorded eval runs")
-    for column in ("id", "created", "backend", "model", "prompt", "dataset", "repeat", "status",
+    for column in ("id", "created", "backend", "prompt", "dataset", "repeat", "status",
                    "claim_f1", "commit"):  # fmt: skip
-        table.add_column(column, no_wrap=column in ("id", "claim_f1"))
+        table.add_column(column, no_wrap=column in ("id", "status", "claim_f1"))
     for r in records:
         f1 = r.summary.get("claim_f1") if r.summary else None
         table.add_row(
-            r.id, r.created_at, r.backend, r.model or "-", r.prompt or r.prompt_ref or "-",
-            f"{r.dataset_name} {r.dataset_hash[:8]}", str(r.repeat), r.status,
-            fmt(f1), r.git_commit or "-",
+            r.id, r.created_at.replace("+00:00", "Z"), f"{r.backend} ({r.model or '-'})",
+            r.prompt or r.prompt_ref or "-", f"{r.dataset_name} {r.dataset_hash[:8]}",
+            str(r.repeat), r.status, fmt(f1), r.git_commit or "-",
         )  # fmt: skip
     out.print(table)

@@ -199,3 +199,41 @@ def test_baseline_runs_locally_and_bad_config_is_refused(
     assert len(outcome.failures) == 1 and "nonsense" in outcome.failures[0]
     with pytest.raises(RunSetupError):
         _run(run_evals(store, settings, RunConfig(dataset=_dataset("a"), repeat=0)))
+
+
+DATASET_YAML = """\
+format: reportedly-dataset/1
+name: cli-tiny
+articles:
+  - id: bridge
+    text: "The bridge reopened on Monday after repairs, the city council said in a statement."
+    claims:
+      - who: [the bridge]
+        claim: The bridge reopened on Monday after repairs.
+        source: {name: city council, type: government}
+        timeframe: {text: on Monday}
+        confidence: high
+        evidence: ["The bridge reopened on Monday after repairs"]
+"""
+
+
+def test_cli_run_records_and_gates_against_the_baseline(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evals.cli import app
+
+    data = tmp_path / "tiny.yaml"
+    data.write_text(DATASET_YAML)
+    db = str(tmp_path / "evals.sqlite3")
+    env = {"REPORTEDLY_CACHE_DIR": str(tmp_path / "cache")}
+    runner = CliRunner()
+    args = ["run", "--dataset", str(data), "--db", db, "--backend", "rules", "--backend",
+            "baseline"]  # fmt: skip
+    result = runner.invoke(app, [*args, "--fail-below-baseline", "attributed_f1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "cli-tiny (1 articles)" in result.output
+    # Both are perfectly grounded, so "beats the baseline on grounding" cannot hold.
+    result = runner.invoke(app, [*args, "--fail-below-baseline", "grounding_rate"], env=env)
+    assert result.exit_code == 1 and "does not beat the baseline" in result.output
+    result = runner.invoke(app, ["runs", "--db", db])
+    assert result.output.count("finished") == 4
