@@ -69,6 +69,8 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 
+_GLUED = re.compile(r"\b[A-Z][a-z]+[A-Z][a-z]+[A-Z][a-z]+")
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -179,4 +181,6 @@ def sentences(document: Document) -> list[Sentence]:
 
 def looks_like_furniture(sentence: str) -> bool:
     """A last line of defence when cleaning missed a widget (the cleaner is the first)."""
+    if _GLUED.search(sentence):  # "HomeInternationalSeoul: ...": a breadcrumb glued by a scraper
+        return True
     return _FURNITURE.search(sentence) is not None and len(sentence.split()) < 30

@@ -180,8 +180,8 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
     """The `Source` a speaker noun phrase (headed by `head`) refers to."""
     low = head.lower_
     position = offset + head.idx
-    if head.tag_ == "PRP":
-        if low in {"he", "she", "him", "her"}:
+    if head.tag_ in {"PRP", "PRP$"}:
+        if low in {"he", "she", "him", "her", "his"}:
             own = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= head.i]
             if own:
                 name, _ = entities.canonical(own[-1].text, "PERSON")
@@ -232,7 +232,7 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
         return _body(entities, bodies[-1])
     if low in DOCUMENT_NOUNS:
         # "The NIS report suggests": the body that wrote it; "the briefing": the body last
-        # named; "hospital reports", "first reports": unnamed; a named paper: a document.
+        # named, else the document itself; "hospital reports", "first reports": unnamed.
         if bodies:
             return _body(entities, bodies[-1])
         modifiers = [t for t in tokens if t.i != head.i and t.dep_ != "det"]
@@ -242,6 +242,8 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
             org = entities.last(frozenset({"ORG"}), position)
             if org is not None:
                 return Source(name=org.name, type=org_type(org.name))
+        if definite:
+            return Source(name=description, type="document")
         return Source(name=description, type="unnamed")
     if low in PERSON_ROLES:
         return Source(name=description, type="unnamed")

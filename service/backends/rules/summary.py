@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from service.backends.rules.segment import Sentence
+from service.backends.rules.segment import Sentence, looks_like_furniture
 
-_GLUED = re.compile(r"[a-z][A-Z][a-z]")  # "HomeInternationalSeoul": a scraped breadcrumb
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.\-' ]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
     r"(?:\s*\([A-Za-z .]+\))?\s*[:\u2014\u2013-]+\s+)"
@@ -26,16 +25,22 @@ def is_heading(s: Sentence) -> bool:
 
 
 def headline(title: str | None, sentences: list[Sentence]) -> str | None:
+    """The title if given, else a heading-like line at the top that is not furniture."""
     if title and title.strip():
         return title.strip()
-    for s in sentences[:3]:
-        if s.line > 1:
+    for s in sentences[:6]:
+        if s.line > 4:
             break
         words = s.text.split()
-        if is_heading(s) and 3 <= len(words) <= 25 and not _GLUED.search(s.text):
+        if (
+            len(words) < 3
+            or looks_like_furniture(s.text)
+            or s.text.rstrip().endswith(("...", "\u2026"))
+        ):
+            continue  # "-Advertisement-", breadcrumbs, truncated link titles
+        if is_heading(s) and len(words) <= 25:
             return s.text.strip()
-        if not is_heading(s):
-            break
+        break
     return None
 
 

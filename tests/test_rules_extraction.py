@@ -1,0 +1,190 @@
+"""The rules extractor on sentences written for these tests (not copied from the samples)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from service.backends.base import Article
+from service.backends.rules.claims import extract
+from service.schema import Document, Draft, DraftClaim
+
+
+def run(text: str, published: dt.date | None = None, title: str | None = None) -> Draft:
+    return extract(
+        Article(document=Document(text=text), clean_text=text, title=title, published=published)
+    )
+
+
+def only(draft: Draft, containing: str) -> DraftClaim:
+    found = [c for c in draft.claims if containing in c.evidence[0]]
+    assert len(found) == 1, [c.evidence for c in draft.claims]
+    return found[0]
+
+
+def test_spokeswoman_for_unnamed_body_after_quote_is_unnamed() -> None:
+    draft = run('"Two men were arrested at the scene," said a spokeswoman for the police.')
+    claim = only(draft, "Two men")
+    assert claim.source.type == "unnamed"
+    assert "spokeswoman" in claim.source.name
+    assert claim.claim == "Two men were arrested at the scene."
+    # an unnamed account is not stated as fact
+    assert claim.confidence == "medium"
+
+
+def test_officials_said_is_unnamed() -> None:
+    claim = only(run("Officials said the northern road would remain closed until Friday."), "road")
+    assert claim.source.type == "unnamed"
+    assert claim.source.name.lower() == "officials"
+
+
+def test_named_minister_believing_is_a_person_with_medium_confidence() -> None:
+    draft = run("The minister, John Smith, said he believed the new plan would fail.")
+    claim = only(draft, "John Smith")
+    assert claim.source.type == "person"
+    assert claim.source.name.split(",")[0] == "John Smith"
+    assert claim.confidence == "medium"
+
+
+@pytest.mark.parametrize("hedge", ["may", "could", "might"])
+def test_modal_hedges_make_a_claim_low(hedge: str) -> None:
+    draft = run(f"Doctors at the clinic said the outbreak {hedge} spread to nearby towns.")
+    assert only(draft, "outbreak").confidence == "low"
+
+
+def test_plain_statement_by_named_person_is_high() -> None:
+    draft = run("Harbour master Elena Ruiz said the ferry left the port on time.")
+    claim = only(draft, "ferry")
+    assert claim.source.type == "person"
+    assert claim.source.name.startswith("Elena Ruiz")
+    assert claim.confidence == "high"
+    assert claim.claim == "The ferry left the port on time."
+
+
+def test_according_to_the_report_is_a_document() -> None:
+    draft = run("According to the report, water use rose by a third in the dry months.")
+    claim = only(draft, "water use")
+    assert claim.source.type == "document"
+    assert "report" in claim.source.name
+    assert claim.claim.startswith("Water use rose by a third")
+
+
+def test_according_to_a_named_body() -> None:
+    draft = run("Prices fell sharply last year, according to the Ministry of Finance.")
+    claim = only(draft, "Prices")
+    assert claim.source.type == "government"
+    assert "Ministry of Finance" in claim.source.name
+
+
+def test_pronoun_resolves_to_the_last_named_person() -> None:
+    text = (
+        "Maria Lopez has run the shelter for ten years. "
+        "She said the building needs a new roof before winter."
+    )
+    claim = only(run(text), "She said")
+    assert claim.source == claim.source.model_copy(update={"name": "Maria Lopez"})
+    assert claim.source.type == "person"
+
+
+def test_claim_text_replaces_bare_pronouns_with_names() -> None:
+    text = "Tom Baker founded the club in 1990. He said his team would win the league."
+    claim = only(run(text), "He said")
+    assert claim.source.name == "Tom Baker"
+    assert "Tom Baker's team" in claim.claim
+    assert " his " not in f" {claim.claim} "
+
+
+def test_two_cues_in_one_sentence_are_two_claims_by_the_same_source() -> None:
+    text = "Mayor Ann Cole stated that the budget was balanced, and believed taxes would fall."
+    draft = run(text)
+    assert len(draft.claims) == 2
+    stated, believed = draft.claims
+    assert {stated.source.name.split(",")[0], believed.source.name.split(",")[0]} == {"Ann Cole"}
+    assert stated.confidence == "high"
+    assert believed.confidence == "medium"
+    assert "taxes" not in stated.evidence[0]
+    assert "budget" not in believed.evidence[0]
+
+
+def test_passive_said_to_is_medium() -> None:
+    draft = run("Three climbers are said to be missing on the glacier, a park ranger said.")
+    claim = only(draft, "climbers")
+    assert claim.confidence == "medium"
+    assert claim.source.type == "unnamed"
+
+
+def test_reporter_voice_is_author_and_questions_captions_headings_are_skipped() -> None:
+    text = (
+        "Factory Workers Celebrate New Contract\n"
+        "The factory employs 300 people in the valley.\n"
+        "Workers at the gate on Monday morning\n"
+        "What happens next?\n"
+    )
+    draft = run(text)
+    assert [c.evidence[0] for c in draft.claims] == [
+        "The factory employs 300 people in the valley."
+    ]
+    claim = draft.claims[0]
+    assert claim.source.name == "author" and claim.source.type == "author"
+    assert claim.confidence == "high"
+    assert draft.headline == "Factory Workers Celebrate New Contract"
+
+
+def test_timeframe_range_of_months_resolves_against_published() -> None:
+    draft = run(
+        "The company may open a second plant as early as July or August, its chief said.",
+        published=dt.date(2025, 6, 26),
+    )
+    tf = only(draft, "second plant").timeframe
+    assert tf.text == "as early as July or August"
+    assert (tf.start, tf.end) == (dt.date(2025, 7, 1), dt.date(2025, 8, 31))
+
+
+def test_timeframe_without_published_keeps_text_only() -> None:
+    draft = run("The company may open a second plant as early as July or August, its chief said.")
+    tf = only(draft, "second plant").timeframe
+    assert tf.text == "as early as July or August"
+    assert tf.start is None and tf.end is None
+
+
+def test_dateline_is_not_part_of_the_claim() -> None:
+    draft = run("LISBON, March 3: The city council approved a new tram line.")
+    claim = draft.claims[0]
+    assert claim.claim == "The city council approved a new tram line."
+    assert not claim.evidence[0].startswith("LISBON")
+
+
+def test_headline_prefers_title_and_summary_takes_lead_sentences() -> None:
+    text = (
+        "The river rose two metres overnight. Dozens of homes were evacuated. "
+        "The army sent boats to the lower town. Rain is forecast to ease on Sunday."
+    )
+    draft = run(text, title="Floods hit the valley")
+    assert draft.headline == "Floods hit the valley"
+    assert draft.summary.startswith("The river rose two metres overnight. Dozens of homes")
+    assert "Rain is forecast" not in draft.summary
+    assert run(text).headline is None
+
+
+def test_continuing_quote_keeps_the_speaker() -> None:
+    text = (
+        '"The water came in through the floor," said a resident, Paolo Verdi. '
+        '"We lost everything in the kitchen."'
+    )
+    draft = run(text)
+    assert len(draft.claims) == 2
+    assert all(c.source.name.startswith("Paolo Verdi") for c in draft.claims)
+    assert draft.claims[1].claim == "We lost everything in the kitchen."
+
+
+def test_multi_sentence_quote_stays_one_claim_with_its_attribution() -> None:
+    text = (
+        '"We have closed the bridge. Engineers will inspect it tomorrow," '
+        "said a spokesman for Harlow Council, Dev Patel."
+    )
+    draft = run(text)
+    assert len(draft.claims) == 1
+    claim = draft.claims[0]
+    assert claim.evidence[0] == text
+    assert claim.source.type == "person" and claim.source.name.startswith("Dev Patel")
