@@ -16,6 +16,7 @@ speaker is the source, the inner verb only lowers confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,17 @@ class Attribution:
     whole: bool = False  # "China announced X": the claim is the clause itself
     hearsay: bool = False  # "amid reports of X": nobody owns it
     nested: list[Token] = field(default_factory=list)
+
+
+_TRIGGERS = CUES | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
+_WORD = re.compile(r"[a-z]+")
+
+
+def may_attribute(sentence: str) -> bool:
+    """Could this sentence hold an attribution? Only those get the dependency parser."""
+    if any(q in sentence for q in '"\u201c\u201d'):
+        return True
+    return not _TRIGGERS.isdisjoint(_WORD.findall(sentence.lower()))
 
 
 def quoted_mask(doc: Doc) -> list[bool]:

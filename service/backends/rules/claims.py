@@ -21,13 +21,15 @@ Doc = Any
 
 _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 _EDGE = "\"'\u201c\u201d\u2018\u2019 ,;:-\u2014"
+# Group nouns count as actors as arguments of a verb; "" when the sentence was not parsed.
+_ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", ""})
 _PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"})
 
 
 def extract(article: Article) -> Draft:
     document = article.document
     sents = segment.sentences(document)
-    docs = nlp.annotate([s.text for s in sents])
+    docs = nlp.annotate([s.text for s in sents], [attribution.may_attribute(s.text) for s in sents])
     entities = Entities()
     claims: list[DraftClaim] = []
     lead: list[str] = []
@@ -44,7 +46,8 @@ def extract(article: Article) -> Draft:
         entities.observe(doc, s.start)
         skip = summary.strip_dateline(s.text)
         writer = _Writer(article, s, doc, entities, skip)
-        found = attribution.find(doc)
+        parsed = doc.has_annotation("DEP")
+        found = attribution.find(doc) if parsed else []
         mask = attribution.quoted_mask(doc)
         if found:
             for a in found:
@@ -82,11 +85,7 @@ def _groups(tokens: list[Token]) -> list[str]:
     """Unnamed groups the claim is about ("3 passengers ... are at"), when nobody is named."""
     out: list[str] = []
     for t in tokens:
-        if (
-            t.lower_ in GROUP_NOUNS
-            and t.tag_ == "NNS"
-            and t.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj"}
-        ):
+        if t.lower_ in GROUP_NOUNS and t.tag_ == "NNS" and t.dep_ in _ARGUMENTS:
             name = " ".join(
                 x.text for x in t.lefts if x.ent_type_ == "NORP" or x.dep_ == "compound"
             )

@@ -41,7 +41,18 @@ def load() -> Any:
     return _nlp
 
 
-def annotate(texts: Sequence[str]) -> list[Any]:
-    """Tag, parse and NER-label each text (one sentence each) in one batched pass."""
+def annotate(texts: Sequence[str], parse: Sequence[bool] | None = None) -> list[Any]:
+    """Tag and NER-label each text (one sentence each); dependency-parse those with `parse` set.
+
+    Only sentences that can hold an attribution need the parser; skipping it for the rest
+    is a real share of the time. The parser reads the shared tok2vec output from
+    `doc.tensor`, so it can run on a subset of the docs the tok2vec ran on.
+    """
     nlp = load()
-    return list(nlp.pipe(texts, batch_size=64))
+    docs = [nlp.make_doc(t) for t in texts]
+    wanted = list(parse) if parse is not None else [True] * len(docs)
+    for name, proc in nlp.pipeline:
+        batch = [d for d, w in zip(docs, wanted, strict=True) if w] if name == "parser" else docs
+        for _ in proc.pipe(batch, batch_size=256):
+            pass
+    return docs

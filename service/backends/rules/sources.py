@@ -128,11 +128,15 @@ class Entities:
         for ent in doc.ents:
             if ent.label_ not in ACTOR_LABELS or ent.start_char < start or ent.end_char > end:
                 continue
-            root = ent.root
-            if ent.label_ == "GPE" and (
-                (root.dep_ == "pobj" and root.head.lower_ in _LOCATIVE)
-                or (root.dep_ == "poss" and root.head.ent_type_ == "ORG")
-            ):
+            # Read from neighbouring tokens, not the parse: not every sentence is parsed.
+            before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+            after = doc[ent.end : ent.end + 2]
+            owner_of_org = (
+                ent[-1].tag_ == "POS" or (len(after) and after[0].tag_ == "POS")
+            ) and any(t.ent_type_ == "ORG" for t in after)
+            possessor = ent[-1].tag_ == "POS" or (len(after) > 0 and after[0].tag_ == "POS")
+            located = before in _LOCATIVE and not possessor  # "adds to China's ..." is not a place
+            if ent.label_ == "GPE" and (located or owner_of_org):
                 continue
             name, label = self.canonical(ent.text, ent.label_)
             if label == "NORP" or not name or not name[0].isupper():
