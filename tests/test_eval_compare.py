@@ -191,3 +191,27 @@ def test_diff_outputs_pairs_claims_across_runs() -> None:
     assert changed == [
         "~ The minister said the bridge will reopen in May: confidence high -> medium"
     ]
+
+
+def test_runs_are_found_by_id_unique_prefix_or_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evals import store as store_module
+    from evals.store import UnknownRun
+
+    ids = iter(["abcd0001", "abcd0002", "ffff0003"])
+    monkeypatch.setattr(store_module.secrets, "token_hex", lambda n: next(ids))
+    dataset = Dataset(name="mini", format="reportedly-dataset/1", path=tmp_path / "m.yaml",
+                      hash="h1", cases=CASES)  # fmt: skip
+    with EvalStore(tmp_path / "e.sqlite3") as store:
+        for _ in range(3):
+            store.create_run(dataset=dataset, backend="rules", prompt_ref=None, repeat=1,
+                             git_commit=None)  # fmt: skip
+        assert store.get_run("ffff").id == "ffff0003"
+        assert store.get_run("abcd0002").id == "abcd0002"
+        assert store.get_run("last").id == "ffff0003"
+        with pytest.raises(UnknownRun, match="ambiguous"):
+            store.get_run("abcd")
+        with pytest.raises(UnknownRun, match="no recorded run"):
+            store.get_run("%")  # LIKE wildcards are escaped, not matched
+        assert [c.id for c in store.dataset_cases("h1")] == [c.id for c in CASES]
