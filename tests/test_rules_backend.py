@@ -12,6 +12,7 @@ from conftest import FURNISHED_SAMPLE, SAMPLE_NAMES
 from service.backends.base import Article
 from service.backends.rules import RULES_VERSION, RulesBackend, nlp
 from service.cleaning import clean, clean_view
+from service.errors import BackendUnavailable
 from service.grounding import ground
 from service.schema import Document, Draft, Removed
 
@@ -105,3 +106,10 @@ def test_furniture_ranges_are_skipped_before_parsing() -> None:
 def test_empty_and_furniture_only_articles_give_no_claims() -> None:
     assert _extract(_article("   \n\n")).claims == []
     assert _extract(_article("- Advertisement -\nSubscribe\n0 Comments\n")).claims == []
+
+
+def test_missing_spacy_pipeline_is_backend_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nlp, "_nlp", None)
+    monkeypatch.setattr(nlp, "PIPELINE", "en_core_web_not_installed")
+    with pytest.raises(BackendUnavailable, match="en_core_web_not_installed"):
+        _extract(_article("The dam was finished in May last year."))

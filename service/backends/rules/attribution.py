@@ -82,19 +82,24 @@ def may_attribute(sentence: str) -> bool:
 
 
 def quoted_mask(doc: Doc) -> list[bool]:
-    """Which tokens sit inside quotation marks."""
+    """Which tokens sit inside quotation marks (computed once per sentence)."""
+    cached: list[bool] | None = doc.user_data.get("quoted")
+    if cached is not None:
+        return cached
     mask = [False] * len(doc)
-    inside = False
-    for t in doc:
-        if t.text in {"\u201c"} or (t.text == '"' and not inside) or t.tag_ == "``":
-            inside = True
-            mask[t.i] = True
-            continue
-        if t.text in {"\u201d"} or (t.text == '"' and inside) or t.tag_ == "''":
-            mask[t.i] = True
-            inside = False
-            continue
-        mask[t.i] = inside
+    if any(q in doc.text for q in "\"\u201c\u201d"):
+        inside = False
+        for t in doc:
+            text, tag = t.text, t.tag_
+            if text == "\u201c" or (text == '"' and not inside) or tag == "``":
+                inside = True
+                mask[t.i] = True
+            elif text == "\u201d" or (text == '"' and inside) or tag == "''":
+                mask[t.i] = True
+                inside = False
+            else:
+                mask[t.i] = inside
+    doc.user_data["quoted"] = mask
     return mask
 
 
