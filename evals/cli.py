@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn, Optional
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from evals.baseline import BASELINE
@@ -62,7 +63,7 @@ DbOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/] {message}", highlight=False)
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -143,21 +144,21 @@ def run(
         except KeyboardInterrupt:
             _fail("interrupted; run the same command again to resume", code=130)
         for failure in outcome.failures:
-            err.print(f"[red]could not run[/] {failure}", highlight=False)
+            err.print(f"[red]could not run[/] {escape(failure)}", highlight=False)
         if not outcome.runs:
             _fail("nothing ran", code=1)
         for record in outcome.runs:
             how = "resumed" if record.id in outcome.resumed else "new"
-            err.print(f"run [bold]{record.id}[/] ({how}): {record.label}", highlight=False)
+            err.print(f"run [bold]{record.id}[/] ({how}): {escape(record.label)}", highlight=False)
         views = with_baseline([load_view(store, r.id) for r in outcome.runs])
-        out.print(metrics_table(views, title=f"{data.name} ({len(data.cases)} articles)"))
+        out.print(metrics_table(views, title=f"{escape(data.name)} ({len(data.cases)} articles)"))
         if html is not None:
             html.write_text(render_html(views), encoding="utf-8")
-            err.print(f"wrote {html}")
+            err.print(f"wrote {escape(str(html))}")
         out.print(" ".join(r.id for r in outcome.runs))
     below = _below_baseline(views, fail_below_baseline or [])
     for line in below:
-        err.print(f"[red]FAIL[/] {line}", highlight=False)
+        err.print(f"[red]FAIL[/] {escape(line)}", highlight=False)
     if outcome.failures or below:
         raise typer.Exit(1)
 
@@ -201,7 +202,7 @@ def report(
         out.print(metrics_table(views))
         if html is not None:
             html.write_text(render_html(views), encoding="utf-8")
-            err.print(f"wrote {html}")
+            err.print(f"wrote {escape(str(html))}")
 
 
 @app.command()
@@ -235,7 +236,9 @@ def compare(
     if not common:
         _fail("the two runs share no scored articles", code=1)
     diffs = paired_bootstrap(sa, sb, resamples=resamples, seed=seed)
-    table = Table(title=f"{b.record.label}  minus  {a.record.label}  ({len(common)} articles)")
+    table = Table(
+        title=escape(f"{b.record.label}  minus  {a.record.label}  ({len(common)} articles)")
+    )
     for column in ("metric", "A", "B", "B - A", "95% interval"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for d in diffs:
@@ -255,14 +258,14 @@ def compare(
         out.print("No article's claims changed.")
     for change in changes:
         out.print(
-            f"[bold]{change.case_id}[/] claim_f1 {fmt(change.f1_a)} -> {fmt(change.f1_b)}",
+            f"[bold]{escape(change.case_id)}[/] claim_f1 {fmt(change.f1_a)} -> {fmt(change.f1_b)}",
             highlight=False,
         )
         for line in [*change.removed, *change.added, *change.changed]:
             out.print(f"  {line}", highlight=False, markup=False)
     failures = failed_gates(diffs, gates)
     for failure in failures:
-        err.print(f"[red]FAIL[/] {failure}", highlight=False)
+        err.print(f"[red]FAIL[/] {escape(failure)}", highlight=False)
     if failures:
         raise typer.Exit(1)
     if gates:
@@ -280,9 +283,10 @@ def list_runs(db: DbOption = None) -> None:
         table.add_column(column, no_wrap=column in ("id", "status", "claim_f1"))
     for r in records:
         f1 = r.summary.get("claim_f1") if r.summary else None
-        table.add_row(
+        cells = (
             r.id, r.created_at.replace("+00:00", "Z"), f"{r.backend} ({r.model or '-'})",
             r.prompt or r.prompt_ref or "-", f"{r.dataset_name} {r.dataset_hash[:8]}",
             str(r.repeat), r.status, fmt(f1), r.git_commit or "-",
         )  # fmt: skip
+        table.add_row(*(escape(cell) for cell in cells))
     out.print(table)

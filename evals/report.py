@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from rich.markup import escape
 from rich.table import Table
 
 from evals.baseline import BASELINE, BASELINE_MODEL, baseline_summary
@@ -78,7 +79,7 @@ def baseline_view(like: RunRecord, cases: Sequence[Case]) -> RunView:
     """The baseline over the same dataset, computed in memory (it costs milliseconds)."""
     record = like.model_copy(
         update={
-            "id": "baseline",
+            "id": "computed",
             "backend": BASELINE,
             "prompt_ref": None,
             "prompt": None,
@@ -94,7 +95,7 @@ def baseline_view(like: RunRecord, cases: Sequence[Case]) -> RunView:
         output = baseline_summary(case.text)
         records.append(
             CaseRecord(
-                run_id="baseline",
+                run_id="computed",
                 case_id=case.id,
                 repeat_index=0,
                 output=output,
@@ -133,7 +134,7 @@ def metrics_table(views: Sequence[RunView], title: str = "Eval metrics") -> Tabl
         heading = f"{r.id}\n{r.backend}"
         if r.prompt or r.prompt_ref:
             heading += f"\n{r.prompt or r.prompt_ref}"
-        table.add_column(heading, justify="right")
+        table.add_column(escape(heading), justify="right")
     for metric in TABLE_METRICS:
         table.add_row(metric, *(fmt(v.summary.get(metric), metric) for v in views))
     table.add_row(
