@@ -223,10 +223,15 @@ def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
+_ARTICLES = frozenset({"the", "a", "an", "of"})
+
+
 def normalize_name(name: str) -> str:
-    """Folded name without titles: 'NIS Director Ji Jae-ryeol' -> 'nis ji jae ryeol'."""
-    words = [w for w in _fold(name).split() if w not in TITLES]
-    return " ".join(words)
+    """Folded name without titles: 'NIS Director Ji Jae-ryeol' -> 'nis ji jae ryeol'.
+    A name that is nothing but a title ('a spokeswoman') keeps the title ('spokeswoman')."""
+    words = _fold(name).split()
+    kept = [w for w in words if w not in TITLES] or [w for w in words if w not in _ARTICLES]
+    return " ".join(kept or words)
 
 
 def _contains(outer: str, inner: str) -> bool:

@@ -215,6 +215,9 @@ def test_source_names_normalise_titles_case_and_aliases() -> None:
     assert same_name("the NIS", "National Intelligence Service", aliases)
     assert same_name("South Korea's intelligence agency", "NIS", aliases)
     assert not same_name("Lee Seong-kweun", "Ji Jae-ryeol", aliases)
+    # A bare title is still a name: it must at least equal itself.
+    assert same_name("a spokeswoman", "the spokeswoman", aliases)
+    assert not same_name("a spokeswoman", "a spokesman", aliases)
     # Whole words only: "Korea" is not inside "Koreans".
     assert not same_name("Korea", "South Koreans", {})
 
@@ -347,3 +350,17 @@ def test_timeframe_agreement_counts_only_pairs_with_a_timeframe() -> None:
     # Two matched gold claims carry a timeframe (one optional); one now disagrees.
     assert m["timeframe_agreement"] == pytest.approx(1 / 2)
     assert m["claim_f1"] == 1.0 and m["attribution_accuracy"] == 1.0
+
+
+def test_bundled_gold_scored_against_itself_is_perfect() -> None:
+    from evals.dataset import DEFAULT_DATASET, load_dataset
+
+    for case in load_dataset(DEFAULT_DATASET).cases:
+        claims = [_as_predicted(g) for g in case.claims]
+        summary = _summary(claims).model_copy(update={"document": Document(text=case.text)})
+        result = score_case(case, summary)
+        assert all(m.predicted == m.gold for m in result.matches), case.id
+        m = metrics(result.score)
+        for name in ("claim_f1", "attributed_f1", "attribution_accuracy", "who_overlap",
+                     "timeframe_agreement", "confidence_macro_f1", "grounding_rate"):  # fmt: skip
+            assert m[name] in (None, pytest.approx(1.0)), (case.id, name, m[name])
