@@ -188,3 +188,38 @@ def test_multi_sentence_quote_stays_one_claim_with_its_attribution() -> None:
     claim = draft.claims[0]
     assert claim.evidence[0] == text
     assert claim.source.type == "person" and claim.source.name.startswith("Dev Patel")
+
+
+def test_definite_description_resolves_to_the_body_named_before() -> None:
+    text = (
+        "The Coastal Infrastructure Trust published its review on Monday. "
+        "The trust said construction might not begin until 2027."
+    )
+    claim = only(run(text), "The trust said")
+    assert claim.source.name == "Coastal Infrastructure Trust"
+    assert claim.source.type == "organization"
+    assert claim.confidence == "low"
+
+
+def test_the_agency_resolves_to_the_last_named_organisation() -> None:
+    text = (
+        "The European Space Agency launched the probe in 2019. "
+        "The agency said the probe had reached its orbit."
+    )
+    claim = only(run(text), "The agency said")
+    assert claim.source.name == "European Space Agency"
+    assert claim.source.type == "government"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A ministry spokesman declined to say whether funding had been approved.",
+        "The mayor did not say that the budget was approved.",
+    ],
+)
+def test_withheld_or_negated_statements_assert_nothing(sentence: str) -> None:
+    claim = run(sentence).claims[0]
+    # no claim puts "funding had been approved" in someone's mouth
+    assert claim.source.type == "author"
+    assert claim.evidence[0] == sentence

@@ -51,6 +51,9 @@ _PASSIVE_HEDGES = frozenset(
     }
 )
 _SUBJECTS = ("nsubj", "nsubjpass")
+_WITHHOLD = frozenset(
+    "decline declined declines declining refuse refused refuses refusing fail failed fails".split()
+)
 _NOT_SPEAKERS = frozenset(
     {"it", "i", "we", "you", "there", "this", "that", "which", "who", "what", "they"}
 )
@@ -87,7 +90,7 @@ def quoted_mask(doc: Doc) -> list[bool]:
     if cached is not None:
         return cached
     mask = [False] * len(doc)
-    if any(q in doc.text for q in "\"\u201c\u201d"):
+    if any(q in doc.text for q in '"\u201c\u201d'):
         inside = False
         for t in doc:
             text, tag = t.text, t.tag_
@@ -199,12 +202,26 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
         subject = _cue_subject(t)
     if subject is None or subject.lower_ in _NOT_SPEAKERS:
         return None
+    if _denied(t):
+        return None
     content = _content(t, mask) if t.lower_ in CUES else []
+    if content and content[0].lower_ in {"whether", "if"}:
+        return None  # "declined to say whether X": X is not asserted
     if len([c for c in content if not c.is_punct]) >= 3:
         return Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF)
     if t.lower_ in ANNOUNCE and any(c.dep_ == "dobj" for c in t.children):
         return Attribution(subject, None, t, [], (0, 0), whole=True)
     return None
+
+
+def _denied(cue: Token) -> bool:
+    """ "did not say", "declined to say", "refused to confirm": nothing is asserted."""
+    if any(c.dep_ == "neg" for c in cue.children):
+        return True
+    head = cue.head
+    return cue.dep_ == "xcomp" and (
+        head.lower_ in _WITHHOLD or any(c.dep_ == "neg" for c in head.children)
+    )
 
 
 def _claim_noun(noun: Token) -> Attribution | None:

@@ -274,6 +274,11 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
         if label == "PERSON":
             return Source(name=name, type="person")
         return Source(name=name, type="government" if label == "GPE" else org_type(name))
+    if definite and not ents and head.tag_ in {"NN", "NNS"}:
+        # "the trust" after "the Coastal Infrastructure Trust": the body it names.
+        for m in reversed(entities.mentions):
+            if m.label == "ORG" and m.position < position and low in m.name.lower().split():
+                return Source(name=m.name, type=org_type(m.name))
     if low in GOVERNMENT_WORDS or low in {
         "company",
         "firm",
