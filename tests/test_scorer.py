@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evals.baseline import baseline_summary, sentences
 from evals.dataset import Case, GoldClaim, GoldEvidence
@@ -364,3 +366,12 @@ def test_bundled_gold_scored_against_itself_is_perfect() -> None:
         for name in ("claim_f1", "attributed_f1", "attribution_accuracy", "who_overlap",
                      "timeframe_agreement", "confidence_macro_f1", "grounding_rate"):  # fmt: skip
             assert m[name] in (None, pytest.approx(1.0)), (case.id, name, m[name])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(list(range(len(PERFECT) + 1))))
+def test_scores_do_not_depend_on_prediction_order(order: list[int]) -> None:
+    invented = _as_predicted(GOLD[4], claim="Aliens landed.", evidence=[
+        Evidence(quote="SEOUL, June 26", start=0, end=14)])  # fmt: skip
+    pool = [*PERFECT, invented]
+    assert _metrics([pool[i] for i in order]) == _metrics(pool)
