@@ -99,7 +99,8 @@ def _plan_jobs(services: Services, config: RunConfig, outcome: RunOutcome) -> li
                 try:
                     plan = services.backend(backend).plan(prompt_ref)
                 except ReportedlyError as exc:
-                    outcome.failures.append(f"{backend} {prompt_ref or ''}: {exc.detail}".strip())
+                    label = backend + (f" {prompt_ref}" if prompt_ref else "")
+                    outcome.failures.append(f"{label}: {exc.detail}")
                     continue
                 # A backend without prompts ignores the reference: record it as such.
                 ref = prompt_ref if plan.prompt is not None else None
