@@ -27,6 +27,7 @@ from service.backends.rules.lexicon import (
     CLAIM_NOUNS,
     CUES,
     HEARSAY_NOUNS,
+    expand,
 )
 
 Token = Any
@@ -51,9 +52,7 @@ _PASSIVE_HEDGES = frozenset(
     }
 )
 _SUBJECTS = ("nsubj", "nsubjpass")
-_WITHHOLD = frozenset(
-    "decline declined declines declining refuse refused refuses refusing fail failed fails".split()
-)
+_WITHHOLD = expand("decline refuse fail")
 _NOT_SPEAKERS = frozenset(
     {"it", "i", "we", "you", "there", "this", "that", "which", "who", "what", "they"}
 )

@@ -38,25 +38,25 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _expand(bases: str) -> frozenset[str]:
+def expand(bases: str) -> frozenset[str]:
     return frozenset(f for b in bases.split() for f in _forms(b))
 
 
 # Plain statements: the source asserts the content.
-SAY = _expand(
+SAY = expand(
     "say tell add state announce warn claim report confirm declare explain note insist argue "
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
     "allege write tweet post reiterate concede caution conclude recount"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
-BELIEF = _expand(
+BELIEF = expand(
     "believe think expect suspect assess estimate fear understand suggest indicate predict "
     "reckon assume anticipate project forecast hope doubt speculate"
 )
 CUES = SAY | BELIEF
 # Speech acts whose direct object is itself the claim ("China announced the attachment",
 # "the United States and South Korea have condemned these shipments"): the actor is the source.
-ANNOUNCE = _expand(
+ANNOUNCE = expand(
     "announce confirm disclose acknowledge reveal deny report admit condemn dismiss criticise "
     "criticize accuse praise express welcome reject blame"
 )
