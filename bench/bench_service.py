@@ -33,7 +33,11 @@ from tests.fakellm import FakeLLM, Reply
 
 DELAY = 0.2
 TEXT = (
-    Path(__file__).resolve().parents[1] / "evals" / "datasets" / "texts" / "002_360a8df881062be0.txt"
+    Path(__file__).resolve().parents[1]
+    / "evals"
+    / "datasets"
+    / "texts"
+    / "002_360a8df881062be0.txt"
 ).read_text(encoding="utf-8")
 QUOTE = (
     "According to NIS Director Ji Jae-ryeol, who briefed lawmakers, the troop deployment is "
@@ -113,7 +117,8 @@ async def post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     reader, writer = await asyncio.open_connection(host, int(port))
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data
+        f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
+        + data
     )
     await writer.drain()
     raw = await reader.read()
@@ -198,7 +203,9 @@ async def main(rounds: int) -> None:
     d50, d95 = pct(direct_times, 0.5), pct(direct_times, 0.95)
     print(f"fake LLM reply delay: {DELAY * 1000:.0f} ms; rounds: {rounds}")
     print(f"(a) service  p50 {s50 * 1000:7.1f} ms  p95 {s95 * 1000:7.1f} ms")
-    print(f"    direct   p50 {d50 * 1000:7.1f} ms  p95 {d95 * 1000:7.1f} ms  (instructor, same server)")
+    print(
+        f"    direct   p50 {d50 * 1000:7.1f} ms  p95 {d95 * 1000:7.1f} ms  (instructor, same server)"
+    )
     print(f"    ratio    p50 {s50 / d50:7.3f}     p95 {s95 / d95:7.3f}     (target <= 1.10)")
     bursts = {
         "service, 1 worker ": service_burst,

@@ -22,9 +22,8 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_services(settings) as services:
-            if settings.resolved_default_backend == "local":
-                # Start the llama.cpp server now rather than on the first request.
-                await services.warm_up("local")
+            # Load spaCy / start the llama.cpp server now rather than on the first request.
+            await services.warm_up(settings.resolved_default_backend)
             app.state.services = services
             yield
 

@@ -43,10 +43,8 @@ class Services:
         return self._backends[name]
 
     async def warm_up(self, name: str) -> None:
-        """Start what a backend needs (e.g. the local model server) before the first request."""
-        start = getattr(self.backend(name), "start", None)
-        if start is not None:
-            await start()
+        """Start what a backend needs (spaCy, the local model server) before the first request."""
+        await self.backend(name).start()
 
     async def aclose(self) -> None:
         for backend in self._backends.values():
@@ -84,7 +82,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     prompts = PromptRegistry.load(settings.prompts_dir)
     cache = ResponseCache(settings.cache_dir / "cache.sqlite3") if settings.cache_enabled else None
     # Connection limits follow the batch concurrency so a batch never queues inside httpx.
-    limits = httpx.Limits(max_connections=max(64, settings.concurrency * 2), max_keepalive_connections=16)
+    limits = httpx.Limits(
+        max_connections=max(64, settings.concurrency * 2), max_keepalive_connections=16
+    )
     async with httpx.AsyncClient(limits=limits) as http:
         services = Services(settings=settings, prompts=prompts, http=http, cache=cache)
         try:

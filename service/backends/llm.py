@@ -63,6 +63,9 @@ class LLMBackend:
             prompt_hash=prompt_hash(chosen, DRAFT_SCHEMA, self.model, self.params(chosen)),
         )
 
+    async def start(self) -> None:
+        """Nothing to load: the endpoint is someone else's to run."""
+
     async def extract(self, article: Article, plan: Plan) -> BackendRun:
         chosen = self.prompts.get(plan.prompt, self.task)
         messages = chosen.render(
