@@ -42,7 +42,8 @@ def load() -> Any:
 
 
 def annotate(texts: Sequence[str], parse: Sequence[bool] | None = None) -> list[Any]:
-    """Tag and NER-label each text (one sentence each); dependency-parse those with `parse` set.
+    """Tag each text (one sentence each), NER-label those that can hold a name, and
+    dependency-parse those with `parse` set.
 
     Only sentences that can hold an attribution need the parser; skipping it for the rest
     is a real share of the time. The parser reads the shared tok2vec output from
@@ -52,7 +53,18 @@ def annotate(texts: Sequence[str], parse: Sequence[bool] | None = None) -> list[
     docs = [nlp.make_doc(t) for t in texts]
     wanted = list(parse) if parse is not None else [True] * len(docs)
     for name, proc in nlp.pipeline:
-        batch = [d for d, w in zip(docs, wanted, strict=True) if w] if name == "parser" else docs
+        if name == "parser":
+            batch = [d for d, w in zip(docs, wanted, strict=True) if w]
+        elif name == "ner":
+            batch = [d for d in docs if _may_name(d)]
+        else:
+            batch = docs
         for _ in proc.pipe(batch, batch_size=256):
             pass
     return docs
+
+
+def _may_name(doc: Any) -> bool:
+    """Can the sentence hold a name? Without a proper noun or capitalised word after the
+    first, the entity recogniser (the costliest component) has nothing to find."""
+    return any(t.tag_ in {"NNP", "NNPS"} or (t.i > 0 and t.text[:1].isupper()) for t in doc)
