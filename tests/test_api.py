@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis as hyp
 import pytest
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from service.app import create_app
@@ -346,3 +348,68 @@ def test_prompts_health_and_docs(client: TestClient[Any]) -> None:
     schema = client.get("/docs/openapi.json").json()
     assert "/v1/summaries" in schema["paths"]
     assert client.get("/docs").status_code == 200
+
+
+# --- invariants over arbitrary input ----------------------------------------------------------
+
+
+def test_arbitrary_text_and_model_quotes_never_500_and_offsets_always_hold(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        llm_base_url="http://placeholder/v1",
+        llm_api_key="k",  # type: ignore[arg-type]
+        retries=0,
+        timeout=5,
+        cache_enabled=False,
+        cache_dir=tmp_path,
+    )
+    with FakeLLM() as fake:
+        settings = settings.model_copy(update={"llm_base_url": fake.base_url})
+        with TestClient(app=create_app(settings)) as client:
+
+            @hyp.given(data=st.data())
+            @hyp.settings(max_examples=60, deadline=None, derandomize=True)
+            def check(data: st.DataObject) -> None:
+                text = data.draw(st.text(max_size=400), label="text")
+                quotes = data.draw(
+                    st.lists(quote_for(text), min_size=1, max_size=4), label="quotes"
+                )
+                claims = (claim(q, claim=f"Claim number {i}.") for i, q in enumerate(quotes))
+                fake.always(Reply.tool(draft(*claims)))
+                response = client.post("/v1/summaries", json={"text": text})
+                assert response.status_code != 500, response.text
+                if response.status_code != 200:
+                    problem_of(response, response.status_code)
+                    return
+                body = response.json()
+                assert body["document"]["text"] == text
+                for c in body["claims"]:
+                    for e in c["evidence"]:
+                        assert text[e["start"] : e["end"]] == e["quote"]
+                assert len(body["claims"]) + body["meta"]["dropped"] == len(quotes)
+
+            check()
+
+
+def quote_for(text: str) -> st.SearchStrategy[str]:
+    """Quotes a model might give: real spans, spans with their whitespace mangled, inventions."""
+    real = st.integers(0, len(text)).flatmap(
+        lambda a: st.integers(a, len(text)).map(lambda b: text[a:b])
+    )
+    mangled = real.map(lambda q: " ".join(q.split()).replace('"', "\u201c"))
+    return st.one_of(real, mangled, st.text(max_size=60)).filter(lambda q: q.strip() != "")
+
+
+def test_offsets_hold_for_every_sample_through_the_offline_default(tmp_path: Path) -> None:
+    with TestClient(app=create_app(Settings(cache_dir=tmp_path))) as c:
+        for path in sorted(SAMPLES.glob("*.txt")):
+            text = path.read_text(encoding="utf-8")
+            body = post(c, text=text).json()
+            assert body["meta"]["backend"] == "rules"
+            assert body["claims"], path.name
+            for claim_ in body["claims"]:
+                for e in claim_["evidence"]:
+                    assert text[e["start"] : e["end"]] == e["quote"], path.name
+                    for r in body["document"]["removed"]:
+                        assert e["end"] <= r["start"] or e["start"] >= r["end"], path.name
