@@ -8,7 +8,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
+import anyio.to_thread
 import httpx
 
 from service.backends.base import Article, Backend
@@ -119,7 +121,9 @@ def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
 async def summarize(services: Services, request: SummaryRequest) -> Summary:
     started = time.perf_counter()
     settings = services.settings
-    document = prepare_document(request, settings)
+    # Extraction, cleaning and grounding are CPU work: off the event loop, so one large
+    # article does not stall every other request.
+    document = await anyio.to_thread.run_sync(prepare_document, request, settings)
     backend = services.backend(request.backend)
     plan = backend.plan(request.prompt)
     warnings: list[str] = []
@@ -149,7 +153,9 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         published=request.published,
     )
     run = await backend.extract(article, plan)
-    grounded = ground(run.draft, document, fuzzy_threshold=settings.fuzzy_threshold)
+    grounded = await anyio.to_thread.run_sync(
+        partial(ground, run.draft, document, fuzzy_threshold=settings.fuzzy_threshold)
+    )
     summary = Summary(
         id=_new_id(),
         document=document,
