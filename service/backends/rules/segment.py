@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from service.schema import Document
 
+MAX_SENTENCE = 600  # characters; longer runs are cut (see `_wrap`)
 _OPEN_QUOTES = "\u201c\u2018"
 _CLOSE_QUOTES = "\u201d\u2019"
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
@@ -127,6 +128,24 @@ def _balanced(text: str) -> bool:
     return text.count('"') % 2 == 0 and text.count("\u201c") == text.count("\u201d")
 
 
+def _wrap(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a run-on "sentence" (a scraped table, a text without full stops) into pieces of at
+    most MAX_SENTENCE characters, at a semicolon, comma or space: the parser and the rules are
+    meant for sentences, and their cost grows with length."""
+    pieces = []
+    while end - start > MAX_SENTENCE:
+        window = text[start : start + MAX_SENTENCE]
+        cut = max(window.rfind("; "), window.rfind(", "))
+        if cut < MAX_SENTENCE // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = MAX_SENTENCE - 1
+        pieces.append((start, start + cut + 1))
+        start += cut + 1
+    pieces.append((start, end))
+    return pieces
+
+
 def _split_line(text: str) -> list[tuple[int, int]]:
     """Sentence spans (relative to `text`), trimmed of surrounding whitespace."""
     depth = _quote_depth(text) if _balanced(text) else None
@@ -143,7 +162,7 @@ def _split_line(text: str) -> list[tuple[int, int]]:
         start = cut
     spans.append((start, len(text)))
     out = []
-    for s, e in spans:
+    for s, e in (c for span in spans for c in _wrap(text, *span)):
         piece = text[s:e]
         lead = len(piece) - len(piece.lstrip())
         trail = len(piece) - len(piece.rstrip())

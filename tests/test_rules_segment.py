@@ -1,0 +1,39 @@
+"""Sentences with offsets into the client's text, outside furniture."""
+
+from __future__ import annotations
+
+from service.backends.rules.segment import MAX_SENTENCE, sentences
+from service.schema import Document, Removed
+
+
+def test_sentences_are_exact_slices_and_keep_quotes_with_their_attribution() -> None:
+    text = (
+        'Mr. Reed arrived at 9 a.m. on Jan. 5. "We closed the road. It is safe now," '
+        "said Dr. Ana Silva of the U.N. agency.\n\nA second paragraph follows here."
+    )
+    got = sentences(Document(text=text))
+    assert all(text[s.start : s.end] == s.text for s in got)
+    assert [s.text for s in got] == [
+        "Mr. Reed arrived at 9 a.m. on Jan. 5.",
+        '"We closed the road. It is safe now," said Dr. Ana Silva of the U.N. agency.',
+        "A second paragraph follows here.",
+    ]
+    assert [s.line for s in got] == [0, 0, 1]
+
+
+def test_removed_ranges_never_reach_a_sentence() -> None:
+    text = "First line is news.\n- Advertisement -\nSecond line is news too."
+    start = text.index("- Adv")
+    removed = [Removed(start=start, end=start + len("- Advertisement -"), reason="ad")]
+    got = sentences(Document(text=text, removed=removed))
+    assert [s.text for s in got] == ["First line is news.", "Second line is news too."]
+
+
+def test_run_on_text_is_cut_into_bounded_pieces() -> None:
+    text = "officials said the road is closed and " * 500
+    got = sentences(Document(text=text))
+    assert len(got) > 1
+    assert all(len(s.text) <= MAX_SENTENCE for s in got)
+    assert all(text[s.start : s.end] == s.text for s in got)
+    # nothing is lost but whitespace between pieces
+    assert "".join(s.text for s in got).replace(" ", "") == text.replace(" ", "")
