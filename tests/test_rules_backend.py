@@ -113,3 +113,19 @@ def test_missing_spacy_pipeline_is_backend_unavailable(monkeypatch: pytest.Monke
     monkeypatch.setattr(nlp, "PIPELINE", "en_core_web_not_installed")
     with pytest.raises(BackendUnavailable, match="en_core_web_not_installed"):
         _extract(_article("The dam was finished in May last year."))
+
+
+def test_concurrent_requests_give_the_same_claims_as_one_at_a_time(
+    samples: dict[str, str],
+) -> None:
+    articles = [_article(samples[n], PUBLISHED[n]) for n in SAMPLE_NAMES]
+    backend = RulesBackend()
+    plan = backend.plan(None)
+
+    async def all_at_once() -> list[Draft]:
+        runs = await asyncio.gather(*(backend.extract(a, plan) for a in articles * 2))
+        return [r.draft for r in runs]
+
+    together = asyncio.run(all_at_once())
+    alone = [_extract(a) for a in articles]
+    assert together == alone * 2

