@@ -223,3 +223,18 @@ def test_withheld_or_negated_statements_assert_nothing(sentence: str) -> None:
     # no claim puts "funding had been approved" in someone's mouth
     assert claim.source.type == "author"
     assert claim.evidence[0] == sentence
+
+
+def test_hedged_relative_clause_is_split_from_the_reporters_fact() -> None:
+    text = (
+        "Forty workers were taken to the Harbour Clinic, "
+        "where two of them are said to be in a serious condition."
+    )
+    draft = run(text)
+    assert len(draft.claims) == 2
+    fact, hearsay = draft.claims
+    assert (fact.source.type, fact.confidence) == ("author", "high")
+    assert fact.claim == "Forty workers were taken to the Harbour Clinic."
+    assert (hearsay.source.type, hearsay.confidence) == ("unnamed", "medium")
+    assert hearsay.claim.startswith("Two of them are said to be")
+    assert all(q in text for c in draft.claims for q in c.evidence)

@@ -23,6 +23,7 @@ _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 _EDGE = "\"'\u201c\u201d\u2018\u2019 ,;:-\u2014"
 # Group nouns count as actors as arguments of a verb; "" when the sentence was not parsed.
 _ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", ""})
+_HEARSAY_PASSIVES = frozenset({"said", "thought", "believed", "reported", "rumoured", "rumored"})
 _PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"})
 
 
@@ -62,7 +63,7 @@ def extract(article: Article) -> Draft:
             content = [t for t in doc if mask[t.i]]
             claims.append(writer.claim(last_quoted, content, (0, len(doc)), False))
         else:
-            claims.append(writer.author())
+            claims.extend(writer.author_split() if parsed else [writer.author()])
             last_quoted = None
         if len(lead) < 3:
             lead.append(s.text[skip:])
@@ -132,6 +133,40 @@ class _Writer:
 
     def author(self) -> DraftClaim:
         return self.claim(AUTHOR, list(self.doc), (0, len(self.doc)), False)
+
+    def author_split(self) -> list[DraftClaim]:
+        """ "12 passengers were taken to X, where three casualties are said to be critical":
+        the reporter states the first part; the hedged relative clause is hearsay."""
+        doc = self.doc
+        hedge = next(
+            (
+                t
+                for t in doc
+                if t.lower_ in _HEARSAY_PASSIVES
+                and t.dep_ == "relcl"
+                and any(c.dep_ == "auxpass" for c in t.children)
+                and any(c.dep_ == "xcomp" for c in t.children)
+            ),
+            None,
+        )
+        if hedge is None:
+            return [self.author()]
+        cut = hedge.left_edge.i
+        main = list(doc[0:cut])
+        while main and (main[-1].is_punct or main[-1].dep_ == "cc"):
+            main.pop()
+        rest = [
+            t for t in doc[cut:] if t.lower_ not in {"where", "which", "who", "whom"} or t.i != cut
+        ]
+        while rest and rest[-1].is_punct and rest[-1].text not in '"\u201d':
+            rest.pop()
+        if len(main) < 4 or len(rest) < 4:
+            return [self.author()]
+        unnamed = Source(name="unnamed", type="unnamed")
+        return [
+            self.claim(AUTHOR, main, (0, main[-1].i + 1), False),
+            self.claim(unnamed, rest, (cut, rest[-1].i + 1), False),
+        ]
 
     def remainder(self, found: list[Attribution]) -> DraftClaim | None:
         """ "The government supports X, with Li saying ...": the main clause is the author's."""
