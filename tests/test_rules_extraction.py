@@ -238,3 +238,26 @@ def test_hedged_relative_clause_is_split_from_the_reporters_fact() -> None:
     assert (hearsay.source.type, hearsay.confidence) == ("unnamed", "medium")
     assert hearsay.claim.startswith("Two of them are said to be")
     assert all(q in text for c in draft.claims for q in c.evidence)
+
+
+def test_title_led_name_and_its_later_surname_and_pronoun_are_one_person() -> None:
+    text = (
+        "Chief Financial Officer Anja Richter told analysts the second half would be difficult. "
+        '"We see no quick recovery in our largest market," Richter said. '
+        "She added that the group would cut 2,000 jobs."
+    )
+    draft = run(text)
+    assert [c.source.type for c in draft.claims] == ["person"] * 3
+    assert [c.source.name.split(",")[0] for c in draft.claims] == ["Anja Richter"] * 3
+    assert draft.claims[0].source.name == "Anja Richter, Chief Financial Officer"
+
+
+def test_a_name_in_a_prepositional_phrase_is_not_the_speaker() -> None:
+    claim = run("Analysts at Berenberg said the outlook could worsen if tariffs rise.").claims[0]
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "low"
+
+
+def test_police_said_is_a_public_body() -> None:
+    claim = run("Police said two people were arrested outside the headquarters.").claims[0]
+    assert (claim.source.name.lower(), claim.source.type) == ("police", "government")

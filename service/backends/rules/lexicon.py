@@ -109,7 +109,7 @@ PERSON_ROLES = _words(
     "scientists doctor doctors engineer engineers worker workers employee employees manager "
     "representative representatives member members researcher researchers passenger passengers "
     "survivor survivors observer observers insider insiders aide aides adviser advisers advisor "
-    "people person man woman lady police prosecutor prosecutors judge authorities inhabitants "
+    "people person man woman lady prosecutor prosecutors judge inhabitants "
     "civilians citizens legislators"
 )
 SPOKESPEOPLE = _words("spokesman spokeswoman spokesperson representative")
@@ -122,6 +122,21 @@ DOCUMENT_NOUNS = _words(
     "report reports study studies document documents statement statements survey surveys "
     "analysis data figures records briefing memo letter filing assessment review findings "
     "release paper"
+)
+# Titles NER sometimes folds into an ORG ("Chief Financial Officer Anja Richter").
+TITLE_WORDS = _words(
+    "chief executive financial operating officer director president vice minister secretary "
+    "spokesman spokeswoman chairman chairwoman governor senator general commissioner ceo cfo coo "
+    "head deputy prime foreign defence defense interior finance economy mayor ambassador judge "
+    "professor prof dr inspector superintendent commander lieutenant colonel captain sergeant "
+    "managing"
+)
+# Nouns for a company or body: "the carmaker said" means the company named before.
+ORG_NOUNS = _words(
+    "company firm group organisation organization operator carmaker automaker maker "
+    "manufacturer bank lender insurer retailer airline producer developer startup conglomerate "
+    "union party club team charity trust foundation university hospital school institute "
+    "corporation inc corp co ltd ag plc llc gmbh sa"
 )
 GOVERNMENT_WORDS = _words(
     "government ministry department agency service council parliament congress senate "

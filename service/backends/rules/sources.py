@@ -23,8 +23,10 @@ from service.backends.rules.lexicon import (
     GOVERNMENT_WORDS,
     HONORIFICS,
     MEDIA_WORDS,
+    ORG_NOUNS,
     PERSON_ROLES,
     SPOKESPEOPLE,
+    TITLE_WORDS,
     UNNAMED_DETERMINERS,
 )
 from service.schema import Source, SourceType
@@ -66,6 +68,20 @@ def _clean_name(text: str) -> str:
     return " ".join(words).strip(" ,.;:")
 
 
+def split_title(name: str) -> tuple[str, str] | None:
+    """ "Chief Financial Officer Anja Richter" (an ORG to NER) -> ("Anja Richter", the title)."""
+    words = name.split()
+    k = 0
+    while k < len(words) and words[k].lower().strip(".") in TITLE_WORDS:
+        k += 1
+    rest = words[k:]
+    if k == 0 or len(rest) < 2 or not all(w[:1].isupper() for w in rest):
+        return None
+    if any(w.lower() in TITLE_WORDS | ORG_NOUNS | GOVERNMENT_WORDS for w in rest):
+        return None
+    return " ".join(rest), " ".join(words[:k])
+
+
 def org_type(name: str) -> SourceType:
     words = {w.lower().strip("()") for w in name.split()}
     if words & MEDIA_WORDS:
@@ -90,6 +106,8 @@ class Entities:
         known = self._alias.get(name.lower())
         if known is not None and (known[1] == label or len(name.split()) == 1):
             return known
+        if label == "ORG" and (titled := split_title(name)) is not None:
+            return titled[0], "PERSON"
         return name, label
 
     def observe(self, doc: Doc, offset: int) -> None:
@@ -110,6 +128,13 @@ class Entities:
                 if acronym:
                     self._alias[acronym.group(1).lower()] = (name, "ORG")
             self.mentions.append(Mention(name, label, offset + ent.start_char))
+
+    def add_person(self, name: str, position: int) -> None:
+        """A person the rules recognised where NER did not ("Chief Financial Officer X Y")."""
+        parts = name.split()
+        for part in (parts[0], parts[-1]):
+            self._alias.setdefault(part.lower(), (name, "PERSON"))
+        self.mentions.append(Mention(name, "PERSON", position))
 
     def last(self, labels: frozenset[str], before: int) -> Mention | None:
         for m in reversed(self.mentions):
@@ -173,6 +198,19 @@ def _descriptive(tokens: list[Token]) -> str:
     return _span_text(tokens[0].doc, tokens) if tokens else ""
 
 
+def _names_head(ent: Any, head: Token) -> bool:
+    """Does the entity name the phrase's head: the head itself, a compound, or an apposition
+    ("a spokesman for the squad, Brian Mitchelhill")? Not a name in a prepositional phrase
+    ("analysts at Berenberg")."""
+    if ent.start <= head.i < ent.end:
+        return True
+    root, deps = ent.root, set()
+    while root.i != head.i and root.head.i != root.i:
+        deps.add(root.dep_)
+        root = root.head
+    return bool(root.i == head.i and ("appos" in deps or deps <= {"compound", "conj"}))
+
+
 def _body(entities: Entities, ent: Any) -> Source:
     name, label = entities.canonical(ent.text, ent.label_)
     if label == "PERSON":
@@ -198,13 +236,19 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
     tokens = np_tokens(head)
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     ents = [e for e in doc.ents if e.start_char >= start and e.end_char <= end]
-    persons = [e for e in ents if e.label_ == "PERSON"]
-    if not persons:
-        # NER sometimes calls a known person's surname an ORG ("Branson stated").
-        persons = [e for e in ents if entities.canonical(e.text, e.label_)[1] == "PERSON"]
+    # NER sometimes calls a known person's surname an ORG ("Branson stated"). A name inside
+    # a prepositional phrase ("analysts at Berenberg") is not the speaker's.
+    persons = [
+        e
+        for e in ents
+        if entities.canonical(e.text, e.label_)[1] == "PERSON" and _names_head(e, head)
+    ]
     if persons:
         ent = persons[0]
         name, _ = entities.canonical(ent.text, "PERSON")
+        titled = split_title(_clean_name(ent.text))
+        if titled is not None:
+            return Source(name=f"{titled[0]}, {titled[1]}", type="person")
         role_tokens = [
             t
             for t in tokens
@@ -228,6 +272,18 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
                 return Source(name=f"{name}, {_span_text(doc, role)}", type="person")
         return Source(name=name, type="person")
 
+    if not ents:
+        # NER missed a name: a title-led proper-noun run, or a surname met before.
+        proper = [t for t in tokens if t.tag_ in {"NNP", "NNPS"}]
+        run = _span_text(doc, proper) if proper else ""
+        if proper and proper[-1].i - proper[0].i + 1 == len(proper):
+            titled = split_title(_clean_name(run))
+            if titled is not None:
+                entities.add_person(titled[0], position)
+                return Source(name=f"{titled[0]}, {titled[1]}", type="person")
+            known, label = entities.canonical(run, "PERSON")
+            if label == "PERSON" and known != _clean_name(run):
+                return Source(name=known, type="person")
     description = _descriptive(tokens)
     bodies = [e for e in ents if e.label_ in {"ORG", "GPE"}]
     definite = any(t.lower_ == "the" for t in tokens)
@@ -279,27 +335,21 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
         for m in reversed(entities.mentions):
             if m.label == "ORG" and m.position < position and low in m.name.lower().split():
                 return Source(name=m.name, type=org_type(m.name))
-    if low in GOVERNMENT_WORDS or low in {
-        "company",
-        "firm",
-        "group",
-        "organisation",
-        "organization",
-        "operator",
-    }:
+    if low in GOVERNMENT_WORDS or low in ORG_NOUNS:
+        named = [e for e in ents if e.label_ == "ORG"]
+        if named:
+            return _body(entities, named[-1])  # "the union IG Metall"
         if orgs:
-            return Source(
-                name=description,
-                type=org_type(description) if low != "government" else "government",
-            )
-        if any(t.lower_ == "the" for t in tokens):
-            # "the agency": the nearest organisation named before.
+            body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(description)
+            return Source(name=description, type=body)  # "South Korea's intelligence agency"
+        if definite:
+            # "the agency", "the carmaker": the nearest organisation named before.
             org = entities.last(frozenset({"ORG"}), position)
             if org is not None:
                 return Source(name=org.name, type=org_type(org.name))
-        return Source(
-            name=description, type="government" if low in GOVERNMENT_WORDS else "organization"
-        )
+        if low in GOVERNMENT_WORDS:
+            return Source(name=description, type="government")
+        return Source(name=description, type="unnamed")  # "a carmaker": which one is not said
     if tokens[0].lower_ in UNNAMED_DETERMINERS or not any(t.tag_.startswith("NNP") for t in tokens):
         return Source(name=description or head.text, type="unnamed")
     return Source(name=description, type="organization")
