@@ -131,6 +131,7 @@ def test_concurrent_requests_give_the_same_claims_as_one_at_a_time(
     assert together == alone * 2
 
 
-def test_start_loads_the_pipeline_off_the_event_loop() -> None:
+def test_start_loads_the_pipeline_before_any_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nlp, "_nlp", None)
     asyncio.run(RulesBackend().start())
     assert nlp._nlp is not None
