@@ -28,6 +28,13 @@ _PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"}
 
 
 def extract(article: Article) -> Draft:
+    """The article's claims, headline and summary; CPU-bound (the backend runs it in a thread).
+
+    Sentence by sentence: furniture, headings, captions and questions are skipped; a sentence
+    with attribution gives one claim per outermost cue (plus the reporter's main clause when
+    the cue hangs off it); a bare quotation continues the previous speaker; anything else is
+    the reporter's own claim (`author`).
+    """
     document = article.document
     sents = segment.sentences(document)
     docs = nlp.annotate([s.text for s in sents], [attribution.may_attribute(s.text) for s in sents])
