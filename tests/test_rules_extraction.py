@@ -261,3 +261,22 @@ def test_a_name_in_a_prepositional_phrase_is_not_the_speaker() -> None:
 def test_police_said_is_a_public_body() -> None:
     claim = run("Police said two people were arrested outside the headquarters.").claims[0]
     assert (claim.source.name.lower(), claim.source.type) == ("police", "government")
+
+
+def test_two_predicates_in_reported_words_are_two_claims() -> None:
+    text = "Engineers said the company is testing a new battery and is hoping to sell it by 2027."
+    draft = run(text)
+    assert [c.claim for c in draft.claims] == [
+        "The company is testing a new battery.",
+        "The company is hoping to sell it by 2027.",
+    ]
+    assert all(c.source.type == "unnamed" for c in draft.claims)
+    assert draft.claims[1].evidence == ["is hoping to sell it by 2027"]
+    assert draft.claims[1].timeframe.text == "by 2027"
+
+
+def test_trailing_according_to_leaves_a_clean_sentence() -> None:
+    text = "Ferry traffic resumed at noon, according to the Harbour Authority of Split."
+    claim = run(text).claims[0]
+    assert claim.claim == "Ferry traffic resumed at noon."
+    assert claim.source.type == "government"

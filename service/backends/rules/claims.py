@@ -12,7 +12,7 @@ from typing import Any
 from service.backends.base import Article
 from service.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
 from service.backends.rules.attribution import Attribution
-from service.backends.rules.lexicon import BELIEF, GROUP_NOUNS
+from service.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS
 from service.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
 from service.schema import Draft, DraftClaim, Source, Timeframe
 
@@ -59,7 +59,7 @@ def extract(article: Article) -> Draft:
         mask = attribution.quoted_mask(doc)
         if found:
             for a in found:
-                claims.append(writer.attributed(a))
+                claims.extend(writer.attributed(a))
             remainder = writer.remainder(found)
             if remainder is not None:
                 claims.append(remainder)
@@ -103,6 +103,29 @@ def _groups(tokens: list[Token]) -> list[str]:
     return out
 
 
+def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
+    """ "(NIS believes) Russia is preparing X and is relying on Y": two propositions, one
+    subject. Only a conjoined verb with its own auxiliary counts, so "slid and derailed" (one
+    event) stays whole."""
+    ids = {t.i for t in content}
+    roots = [t for t in content if t.head.i not in ids or t.head.i == t.i]
+    if len(roots) != 1 or not roots[0].tag_.startswith("VB"):
+        return None
+    head = roots[0]
+    subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    for conj in head.children:
+        if (
+            conj.dep_ == "conj"
+            and conj.tag_.startswith("VB")
+            and any(c.dep_ in {"aux", "auxpass"} for c in conj.children)
+            and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
+            and subject is not None
+            and subject.tag_ not in {"PRP", "EX"}
+        ):
+            return sorted(subject.subtree, key=lambda t: t.i), conj
+    return None
+
+
 def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
     text = s.text.strip()
     if summary.is_heading(s) or text == headline or segment.looks_like_furniture(text):
@@ -128,15 +151,30 @@ class _Writer:
             )
         return resolve(a.speaker, self.doc, self.entities, self.s.start)
 
-    def attributed(self, a: Attribution) -> DraftClaim:
+    def attributed(self, a: Attribution) -> list[DraftClaim]:
         source = self.source_of(a)
         belief = a.belief or any(n.lower_ in BELIEF for n in a.nested)
         speaker = a.speaker_tokens or (np_tokens(a.speaker) if a.speaker is not None else [])
         partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker)
         if a.whole:
             i, j = a.clause
-            return self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)
-        return self.claim(source, a.content, a.clause, belief, partial)
+            return [self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)]
+        split = _second_predicate(a.content)
+        if split is None:
+            return [self.claim(source, a.content, a.clause, belief, partial)]
+        subject, conj = split
+        second = {t.i for t in conj.subtree}
+        first = [
+            t
+            for t in a.content
+            if t.i not in second and not (t.dep_ == "cc" and t.head.i == conj.head.i)
+        ]
+        both = sorted(subject + list(conj.subtree), key=lambda t: t.i)
+        span = (conj.left_edge.i, conj.right_edge.i + 1)
+        return [
+            self.claim(source, first, a.clause, belief, partial),
+            self.claim(source, both, span, belief, partial),
+        ]
 
     def author(self) -> DraftClaim:
         return self.claim(AUTHOR, list(self.doc), (0, len(self.doc)), False)
@@ -178,11 +216,9 @@ class _Writer:
     def remainder(self, found: list[Attribution]) -> DraftClaim | None:
         """ "The government supports X, with Li saying ...": the main clause is the author's."""
         root = next((t for t in self.doc if t.dep_ == "ROOT"), None)
-        if (
-            root is None
-            or any(a.cue is not None and a.cue.i == root.i for a in found)
-            or len(found) != 1
-        ):
+        # A root that is itself a cue ("Lee said the NIS believes ...") leaves no fact of the
+        # reporter's own.
+        if root is None or root.lower_ in CUES or root.lower_ in ANNOUNCE or len(found) != 1:
             return None
         cue = found[0].cue
         if cue is None or cue.lower_ == "according":
@@ -280,6 +316,7 @@ class _Writer:
             out += "\u201d"
         elif out.count('"') % 2 == 1:
             out = out + '"' if not out.endswith('"') else out[:-1]
+        out = re.sub(r"[,;:]+([.!?])$", r"\1", out)
         if not re.search(r"[.!?][\"\u201d']?$", out):
             out += "."
         return out

@@ -47,7 +47,7 @@ _LOCATIVE = frozenset(
 _GOV_NAMES = re.compile(
     r"\b(?:ministry|department|government|police|army|navy|air force|military|"
     r"council|parliament|congress|senate|kremlin|pentagon|white house|"
-    r"intelligence|embassy|administration|agency|commission|court)\b",
+    r"intelligence|embassy|administration|agency|commission|court|authority|bureau)\b",
     re.I,
 )
 
