@@ -280,3 +280,19 @@ def test_trailing_according_to_leaves_a_clean_sentence() -> None:
     claim = run(text).claims[0]
     assert claim.claim == "Ferry traffic resumed at noon."
     assert claim.source.type == "government"
+
+
+def test_impersonal_hearsay_is_unnamed_and_medium() -> None:
+    claim = run("The two villages are said to be cut off by the flood.").claims[0]
+    assert (claim.source.name, claim.source.type, claim.confidence) == (
+        "unnamed",
+        "unnamed",
+        "medium",
+    )
+
+
+def test_trailing_participle_speech_act_stays_the_reporters_sentence() -> None:
+    text = "Shares in the firm fell sharply on Monday, blaming weak demand in Asia."
+    draft = run(text)
+    assert len(draft.claims) == 1
+    assert draft.claims[0].source.type == "author"

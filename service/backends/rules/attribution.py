@@ -208,7 +208,10 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
         return None  # "declined to say whether X": X is not asserted
     if len([c for c in content if not c.is_punct]) >= 3:
         return Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF)
-    if t.lower_ in ANNOUNCE and any(c.dep_ == "dobj" for c in t.children):
+    # A speech act is the claim only as the sentence's main verb ("China announced X"); as a
+    # participle ("..., blaming weak demand") it trails the reporter's own sentence.
+    main_verb = t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT")
+    if t.lower_ in ANNOUNCE and main_verb and any(c.dep_ == "dobj" for c in t.children):
         return Attribution(subject, None, t, [], (0, 0), whole=True)
     return None
 

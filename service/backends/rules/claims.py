@@ -177,7 +177,16 @@ class _Writer:
         ]
 
     def author(self) -> DraftClaim:
-        return self.claim(AUTHOR, list(self.doc), (0, len(self.doc)), False)
+        """The reporter's sentence; "X are said to be ...", "it is thought ..." is hearsay."""
+        root = next((t for t in self.doc if t.dep_ == "ROOT"), None)
+        hearsay = (
+            root is not None
+            and root.lower_ in _HEARSAY_PASSIVES
+            and any(c.dep_ == "auxpass" for c in root.children)
+            and not any(c.dep_ == "agent" for c in root.children)
+        )
+        source = Source(name="unnamed", type="unnamed") if hearsay else AUTHOR
+        return self.claim(source, list(self.doc), (0, len(self.doc)), False)
 
     def author_split(self) -> list[DraftClaim]:
         """ "12 passengers were taken to X, where three casualties are said to be critical":
