@@ -14,7 +14,7 @@ from service.errors import BackendUnavailable
 from service.schema import Document, Draft
 
 # Bump on any change to the rules that changes output: it names the model and keys the cache.
-RULES_VERSION = "1.1.0"
+RULES_VERSION = "1.2.0"
 
 
 class RulesBackend:
