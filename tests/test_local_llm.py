@@ -19,8 +19,23 @@ import httpx
 import pytest
 
 from service.backends import local as local_module
-from service.backends.local import INSTALL_HINT, LocalServer, find_gguf
+from service.backends.base import Article, BackendRun, Plan
+from service.backends.llm import LLMBackend
+from service.backends.local import (
+    BOUNDS,
+    INSTALL_HINT,
+    LOCAL_MAX_TOKENS,
+    MODEL_ALIAS,
+    BoundedDraft,
+    LocalBackend,
+    LocalServer,
+    find_gguf,
+)
 from service.errors import BackendUnavailable
+from service.llm import LLMClient
+from service.pipeline import open_services, summarize
+from service.prompts import PromptRegistry
+from service.schema import Draft, Summary, SummaryRequest
 from service.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
@@ -52,10 +67,8 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     _require_extra()
-    # A modest context keeps the KV cache small and the tests quick; samples fit easily.
     return Settings(
         cache_dir=tmp_path_factory.mktemp("local-llm"),
-        local_ctx=4096,
         local_timeout=240.0,
         retries=1,
     )
@@ -176,3 +189,125 @@ async def test_server_that_dies_at_startup_reports_its_log(
         await srv.start()
     assert str(bogus) in info.value.detail or "gguf" in info.value.detail.lower()
     assert srv.pid is None
+
+
+# --- the backend, without a server -------------------------------------------------------
+
+
+def test_plan_needs_no_server_and_hashes_the_grammar_bounds(tmp_path: Path) -> None:
+    settings = Settings(cache_dir=tmp_path)
+    prompts = PromptRegistry.load(settings.prompts_dir)
+    backend = LocalBackend(settings, prompts)
+    plan = backend.plan(None)
+    assert (plan.backend, plan.model) == ("local", MODEL_ALIAS)
+    assert plan.prompt == prompts.get(None).ref
+    assert not backend.server.started and backend.server.pid is None
+    # Same prompt, same params: same hash; the remote llm backend's hash differs (bounds).
+    assert backend.plan(plan.prompt).prompt_hash == plan.prompt_hash
+    remote = LLMBackend(
+        "local",
+        LLMClient(
+            base_url="http://x/v1",
+            api_key=None,
+            model=MODEL_ALIAS,
+            timeout=settings.local_timeout,
+            retries=settings.retries,
+        ),
+        prompts,
+        model=MODEL_ALIAS,
+        max_tokens=LOCAL_MAX_TOKENS,
+    )
+    assert remote.plan(plan.prompt).prompt_hash != plan.prompt_hash
+
+
+def test_bounded_draft_bounds_only_the_schema() -> None:
+    schema = BoundedDraft.model_json_schema()
+    assert schema["title"] == "Draft"
+    assert schema["properties"]["claims"]["maxItems"] == BOUNDS["claims"]
+    claim = schema["$defs"]["DraftClaim"]["properties"]
+    assert claim["evidence"]["maxItems"] == BOUNDS["evidence"]
+    assert claim["evidence"]["items"]["maxLength"] == BOUNDS["quote_chars"]
+    assert schema["$defs"]["Timeframe"]["properties"]["start"]["anyOf"][0]["format"] == "date"
+    assert "maxItems" not in Draft.model_json_schema()["properties"]["claims"]
+    # Validation stays Draft's: the bounds steer the grammar, they never reject a reply.
+    many = {"summary": "s", "claims": [_draft_claim(str(i)) for i in range(10)]}
+    assert len(BoundedDraft.model_validate(many).claims) == 10
+
+
+def _draft_claim(text: str) -> dict[str, Any]:
+    return {
+        "who": ["X"],
+        "claim": text,
+        "source": {"name": "X", "type": "person"},
+        "confidence": "high",
+        "evidence": ["q" * 1000],
+    }
+
+
+# --- a sample article through the real model and the pipeline ----------------------------
+
+
+@pytest.fixture(scope="module")
+async def sample_run(
+    local_settings: Settings,
+) -> AsyncIterator[tuple[str, Summary, list[BackendRun]]]:
+    path = SAMPLES / "002_360a8df881062be0.txt"
+    text = path.read_text()
+    settings = local_settings.model_copy(update={"cache_enabled": False})
+    async with open_services(settings) as services:
+        backend = services.backend("local")
+        assert isinstance(backend, LocalBackend)
+        runs: list[BackendRun] = []
+        extract = backend.extract
+
+        async def spy(article: Article, plan: Plan) -> BackendRun:
+            run = await extract(article, plan)
+            runs.append(run)
+            return run
+
+        backend.extract = spy  # type: ignore[method-assign]
+        summary = await summarize(services, SummaryRequest(text=text, backend="local"))
+        server_pid = backend.server.pid
+        yield text, summary, runs
+    assert server_pid is not None and not _pid_alive(server_pid)  # stopped with the services
+
+
+@pytest.mark.local_llm
+@pytest.mark.anyio
+async def test_sample_article_validates_and_every_evidence_is_at_its_offsets(
+    sample_run: tuple[str, Summary, list[BackendRun]],
+) -> None:
+    text, summary, runs = sample_run
+    assert len(runs) == 1
+    Summary.model_validate_json(summary.model_dump_json())  # the response round-trips
+    assert summary.document.text == text  # plain text: offsets refer to what was sent
+    assert summary.meta.backend == "local"
+    assert summary.meta.model == MODEL_ALIAS
+    assert summary.meta.usage.completion_tokens > 0
+    assert summary.meta.usage.prompt_tokens > 0
+    assert summary.meta.attempts == runs[0].attempts >= 1
+    for claim in summary.claims:
+        assert claim.evidence
+        for evidence in claim.evidence:
+            assert text[evidence.start : evidence.end] == evidence.quote
+
+
+@pytest.mark.local_llm
+@pytest.mark.anyio
+async def test_invented_claims_are_dropped_and_counted(
+    sample_run: tuple[str, Summary, list[BackendRun]],
+) -> None:
+    text, summary, runs = sample_run
+    draft = runs[0].draft
+    meta = summary.meta
+    assert meta.dropped == len(meta.dropped_claims)
+    # Every model claim is returned, dropped (counted) or skipped as a duplicate (warned).
+    duplicates = sum("duplicate of an earlier claim" in w for w in meta.warnings)
+    assert len(summary.claims) + meta.dropped + duplicates == len(draft.claims)
+    kept = {c.claim for c in summary.claims}
+    for gone in meta.dropped_claims:
+        assert gone.reason
+        # A dropped claim's quotes are really not in the article, not even verbatim.
+        for model_claim in (c for c in draft.claims if c.claim.strip() == gone.claim):
+            if model_claim.claim.strip() not in kept:
+                assert not any(len(q.split()) >= 3 and q in text for q in model_claim.evidence)
