@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import re
 import statistics
 import sys
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.backends.base import Article
-from service.backends.local import LocalBackend
+from service.backends.local import LOCAL_MAX_TOKENS, LocalBackend
 from service.cleaning import clean, clean_view
 from service.errors import ReportedlyError
 from service.grounding import ground
@@ -72,7 +73,7 @@ async def run(args: argparse.Namespace) -> list[Row]:
             article = Article(
                 document=document,
                 clean_text=clean_view(document),
-                published=None if published is None else _date(published),
+                published=None if published is None else dt.date.fromisoformat(published),
             )
             t0 = time.perf_counter()
             try:
@@ -103,16 +104,8 @@ async def run(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
-def _date(iso: str) -> __import__("datetime").date:  # type: ignore[name-defined]
-    import datetime as dt
-
-    return dt.date.fromisoformat(iso)
-
-
 def report(rows: list[Row]) -> None:
-    print(
-        f"{'article':44} {'s':>7} {'prompt':>7} {'compl':>6} {'att':>4} {'ret':>4} {'kept':>5}"
-    )
+    print(f"{'article':44} {'s':>7} {'prompt':>7} {'compl':>6} {'att':>4} {'ret':>4} {'kept':>5}")
     for r in rows:
         if r.error:
             print(f"{r.name:44} {r.seconds:7.1f}  ERROR {r.error[:120]}")
@@ -137,7 +130,7 @@ def main() -> int:
     parser.add_argument("--ctx", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--retries", type=int, default=2)
-    parser.add_argument("--max-tokens", type=int, default=1536)
+    parser.add_argument("--max-tokens", type=int, default=LOCAL_MAX_TOKENS)
     parser.add_argument("--show", action="store_true", help="print kept and dropped claims")
     args = parser.parse_args()
     report(asyncio.run(run(args)))
