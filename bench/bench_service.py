@@ -14,14 +14,14 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
-import statistics
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
