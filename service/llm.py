@@ -18,12 +18,14 @@ from typing import Any, Generic, Literal, TypeVar, cast
 import httpx
 import instructor
 import openai
+from instructor.v2.core import patch as _instructor_patch
 from instructor.v2.core.errors import (
     IncompleteOutputException,
     InstructorRetryException,
     ResponseParsingError,
 )
 from instructor.v2.core.hooks import Hooks
+from instructor.v2.validation import async_validators as _async_validators
 from pydantic import BaseModel, ValidationError
 
 from service.errors import (
@@ -281,6 +283,34 @@ def _instructor_model(model: type[T]) -> type[T]:
     own schema cache: about 15 ms of CPU per request (pydantic class creation + JSON schema).
     """
     return cast(type[T], instructor.response_schema(model))
+
+
+def _memoised_reject_async_validators() -> None:
+    """Answer instructor's async-validator check once per response model, not per call.
+
+    instructor walks the model's whole type tree seven times per call to refuse async
+    validators: a third of its CPU per request, and the answer for a class never changes.
+    Failures are not cached, so a bad model is still refused every time.
+    """
+    original = _async_validators.reject_async_validators
+    checked: set[Any] = set()
+
+    def reject_async_validators(response_model: Any) -> None:
+        try:
+            if response_model in checked:
+                return
+        except TypeError:  # unhashable annotation: check it every time, as instructor does
+            original(response_model)
+            return
+        original(response_model)
+        checked.add(response_model)
+
+    # Call sites import the function at call time, except patch.py, which binds it at import.
+    _async_validators.reject_async_validators = reject_async_validators
+    _instructor_patch.reject_async_validators = reject_async_validators  # type: ignore[attr-defined]
+
+
+_memoised_reject_async_validators()
 
 
 class _Seen:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TypeVar
 
 import anyio.to_thread
 import httpx
@@ -25,6 +26,8 @@ from service.settings import BackendName, Settings
 
 # Bumped when cleaning or grounding changes what a cached response would contain.
 PIPELINE_VERSION = "1"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -121,9 +124,10 @@ def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
 async def summarize(services: Services, request: SummaryRequest) -> Summary:
     started = time.perf_counter()
     settings = services.settings
-    # Extraction, cleaning and grounding are CPU work: off the event loop, so one large
-    # article does not stall every other request.
-    document = await anyio.to_thread.run_sync(prepare_document, request, settings)
+    html_cost = _OFF_LOOP if request.html is not None else 0
+    document = await _cpu(
+        partial(prepare_document, request, settings), len(request.text or "") + html_cost
+    )
     backend = services.backend(request.backend)
     plan = backend.plan(request.prompt)
     warnings: list[str] = []
@@ -153,8 +157,10 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         published=request.published,
     )
     run = await backend.extract(article, plan)
-    grounded = await anyio.to_thread.run_sync(
-        partial(ground, run.draft, document, fuzzy_threshold=settings.fuzzy_threshold)
+    quotes = sum(len(claim.evidence) for claim in run.draft.claims)
+    grounded = await _cpu(
+        partial(ground, run.draft, document, fuzzy_threshold=settings.fuzzy_threshold),
+        len(document.text) * quotes,
     )
     summary = Summary(
         id=_new_id(),
@@ -179,6 +185,20 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
     if services.cache is not None:
         await services.cache.put(key, summary)
     return summary
+
+
+# Cleaning and grounding cost up to ~0.1 us per character scanned (grounding scans the text
+# once per quote it has to search fuzzily). Below this many characters the work takes under a
+# millisecond and runs inline: a thread hop would cost more, and under a burst the hops
+# contend for the GIL (bench/bench_service.py, (b)). Above it, the work moves off the event
+# loop so one large article does not stall every other request.
+_OFF_LOOP = 10_000
+
+
+async def _cpu(work: Callable[[], T], chars_scanned: int) -> T:
+    if chars_scanned < _OFF_LOOP:
+        return work()
+    return await anyio.to_thread.run_sync(work)
 
 
 def _new_id() -> str:

@@ -445,3 +445,22 @@ async def test_error_details_never_show_url_credentials(make_client: Any) -> Non
         await client.complete(MESSAGES, Draft, temperature=0.0)
     assert f"127.0.0.1:{port}/v1" in caught.value.detail
     assert "s3cret" not in caught.value.detail
+
+
+def test_memoised_async_validator_check_still_refuses_every_time() -> None:
+    # service.llm memoises instructor's per-call check for speed; a refusal must not be cached.
+    from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
+
+    class Checked(BaseModel):
+        x: int
+
+        @async_validators.async_field_validator("x")
+        async def positive(self, value: int) -> int:
+            return value
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="async validators are not supported"):
+            async_validators.reject_async_validators(Checked)
+    async_validators.reject_async_validators(Draft)  # a plain model passes, and is remembered
+    async_validators.reject_async_validators(Draft)
