@@ -59,7 +59,7 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
 def llm_settings(fake_llm: FakeLLM, tmp_path: Path) -> Settings:
     return Settings(
         llm_base_url=fake_llm.base_url,
-        llm_api_key="test-key",  # type: ignore[arg-type]
+        llm_api_key="test-key",
         llm_model="test-model",
         timeout=1.0,
         retries=1,
@@ -138,7 +138,7 @@ def test_endpoint_429_is_503_with_retry_after(client: TestClient[Any], fake_llm:
 
 
 def test_unreachable_endpoint_is_503(tmp_path: Path) -> None:
-    settings = Settings(llm_base_url="http://127.0.0.1:9/v1", llm_api_key="k", cache_dir=tmp_path)  # type: ignore[arg-type]
+    settings = Settings(llm_base_url="http://127.0.0.1:9/v1", llm_api_key="k", cache_dir=tmp_path)
     with TestClient(app=create_app(settings)) as c:
         problem_of(post(c, text=CLEAN), 503)
 
@@ -358,7 +358,7 @@ def test_arbitrary_text_and_model_quotes_never_500_and_offsets_always_hold(
 ) -> None:
     settings = Settings(
         llm_base_url="http://placeholder/v1",
-        llm_api_key="k",  # type: ignore[arg-type]
+        llm_api_key="k",
         retries=0,
         timeout=5,
         cache_enabled=False,

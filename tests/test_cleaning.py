@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import FURNISHED_SAMPLE, SAMPLE_NAMES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from service.cleaning import clean, clean_view
 from service.errors import BadInput
 from service.extraction import html_to_text
 from service.schema import Document, Removed
+from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 # The article itself in sample 000: its headline and every paragraph.
 ARTICLE_000 = (

@@ -106,7 +106,7 @@ def _output(case: Case, keep: int, confidence: str = "high") -> Summary:
     claims = [
         Claim(
             who=g.who, claim=g.claim, source=g.source, timeframe=g.timeframe,
-            confidence=confidence,  # type: ignore[arg-type]
+            confidence=confidence,
             evidence=[Evidence(quote=e.quote, start=e.start, end=e.end) for e in g.evidence],
         )
         for g in case.claims[:keep]
@@ -196,11 +196,10 @@ def test_diff_outputs_pairs_claims_across_runs() -> None:
 def test_runs_are_found_by_id_unique_prefix_or_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evals import store as store_module
     from evals.store import UnknownRun
 
     ids = iter(["abcd0001", "abcd0002", "ffff0003"])
-    monkeypatch.setattr(store_module.secrets, "token_hex", lambda n: next(ids))
+    monkeypatch.setattr("evals.store.secrets.token_hex", lambda n: next(ids))
     dataset = Dataset(name="mini", format="reportedly-dataset/1", path=tmp_path / "m.yaml",
                       hash="h1", cases=CASES)  # fmt: skip
     with EvalStore(tmp_path / "e.sqlite3") as store:

@@ -9,13 +9,13 @@ import time
 import unicodedata
 
 import pytest
-from conftest import FURNISHED_SAMPLE, SAMPLE_NAMES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.cleaning import clean
 from service.grounding import Locator, ground, locate
 from service.schema import Document, Draft, DraftClaim, Evidence, Removed, Source
+from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 THRESHOLD = 90.0
 

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 from service.backends.base import Article
 from service.backends.rules import RULES_VERSION, RulesBackend, nlp
@@ -15,6 +14,7 @@ from service.cleaning import clean, clean_view
 from service.errors import BackendUnavailable
 from service.grounding import ground
 from service.schema import Document, Draft, Removed
+from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 PUBLISHED = {
     SAMPLE_NAMES[0]: dt.date(2025, 6, 26),
