@@ -17,8 +17,6 @@ from service.prompts import PromptFile, PromptRegistry, prompt_hash
 from service.schema import Draft
 from service.settings import Settings
 
-DRAFT_SCHEMA: dict[str, Any] = Draft.model_json_schema()
-
 
 class LLMBackend:
     def __init__(
@@ -32,8 +30,13 @@ class LLMBackend:
         max_tokens: int | None = None,
         task: str = "claims",
         owns_client: bool = True,
+        response_model: type[Draft] = Draft,
     ) -> None:
-        """`temperature=None` uses the prompt file's suggested temperature (else 0)."""
+        """`temperature=None` uses the prompt file's suggested temperature (else 0).
+
+        `response_model` is what the model is asked for (a `Draft`, or a subclass whose
+        schema constrains it further); its schema is part of every plan's hash.
+        """
         self.name = name
         self.client = client
         self.prompts = prompts
@@ -42,6 +45,8 @@ class LLMBackend:
         self.max_tokens = max_tokens
         self.task = task
         self._owns_client = owns_client
+        self.response_model = response_model
+        self._schema = response_model.model_json_schema()
 
     def params(self, prompt: PromptFile) -> dict[str, Any]:
         """Everything besides prompt, schema and model that changes what the model returns."""
@@ -60,7 +65,7 @@ class LLMBackend:
             backend=self.name,
             model=self.model,
             prompt=chosen.ref,
-            prompt_hash=prompt_hash(chosen, DRAFT_SCHEMA, self.model, self.params(chosen)),
+            prompt_hash=prompt_hash(chosen, self._schema, self.model, self.params(chosen)),
         )
 
     async def start(self) -> None:
@@ -73,7 +78,7 @@ class LLMBackend:
         )
         done = await self.client.complete(
             messages,
-            Draft,
+            self.response_model,
             temperature=self._temperature(chosen),
             model=plan.model,
             max_tokens=self.max_tokens,

@@ -24,17 +24,15 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
-from pydantic import BaseModel
 from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema, JsonSchemaMode
 
 from service.backends.base import Article, BackendRun, Plan
 from service.backends.llm import LLMBackend
 from service.errors import BackendUnavailable, UpstreamTimeout
-from service.llm import Completion, LLMClient
-from service.prompts import PromptFile
+from service.llm import LLMClient
 from service.schema import Draft
 
 if TYPE_CHECKING:
@@ -118,26 +116,6 @@ class BoundedDraft(Draft):
         )
         schema["title"] = "Draft"
         return _bound(schema)
-
-
-T = TypeVar("T", bound=BaseModel)
-
-
-class _BoundedClient(LLMClient):
-    """Asks for `BoundedDraft` wherever the shared `LLMBackend` asks for `Draft`."""
-
-    async def complete(
-        self, messages: Any, response_model: type[T], **kwargs: Any
-    ) -> Completion[T]:
-        if response_model is Draft:
-            response_model = cast(type[T], BoundedDraft)
-        return await super().complete(messages, response_model, **kwargs)
-
-
-class _LocalLLMBackend(LLMBackend):
-    def params(self, prompt: PromptFile) -> dict[str, Any]:
-        # The bounds change what the model returns, so they are part of the run's hash.
-        return {**super().params(prompt), "grammar_bounds": BOUNDS}
 
 
 def find_gguf() -> Path:
@@ -422,8 +400,8 @@ class LocalBackend:
         self._inner: LLMBackend = self._llm_backend(_UNSTARTED_URL)
         self._started = False
 
-    def _llm_backend(self, base_url: str) -> _LocalLLMBackend:
-        client = _BoundedClient(
+    def _llm_backend(self, base_url: str) -> LLMBackend:
+        client = LLMClient(
             base_url=base_url,
             api_key=None,
             model=MODEL_ALIAS,
@@ -432,8 +410,13 @@ class LocalBackend:
             retries=self._settings.retries,
             http_client=self._http,
         )
-        return _LocalLLMBackend(
-            self.name, client, self._prompts, model=MODEL_ALIAS, max_tokens=self._max_tokens
+        return LLMBackend(
+            self.name,
+            client,
+            self._prompts,
+            model=MODEL_ALIAS,
+            max_tokens=self._max_tokens,
+            response_model=BoundedDraft,
         )
 
     def plan(self, prompt: str | None) -> Plan:
