@@ -9,8 +9,10 @@ and every attempt's tokens are counted, because they are all paid for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
@@ -293,17 +295,15 @@ def _memoised_reject_async_validators() -> None:
     Failures are not cached, so a bad model is still refused every time.
     """
     original = _async_validators.reject_async_validators
-    checked: set[Any] = set()
+    checked: weakref.WeakSet[Any] = weakref.WeakSet()  # never keeps a class alive
 
     def reject_async_validators(response_model: Any) -> None:
-        try:
-            if response_model in checked:
-                return
-        except TypeError:  # unhashable annotation: check it every time, as instructor does
-            original(response_model)
+        if response_model in checked:
             return
         original(response_model)
-        checked.add(response_model)
+        # None or `list[X]` cannot be weakly referenced: those are checked every time.
+        with contextlib.suppress(TypeError):
+            checked.add(response_model)
 
     # Call sites import the function at call time, except patch.py, which binds it at import.
     _async_validators.reject_async_validators = reject_async_validators
