@@ -123,7 +123,13 @@ def prompts() -> None:
 def print_summary(result: Summary, console: Console) -> None:
     console.print(f"[bold]{result.headline or '(no headline)'}[/]")
     console.print(result.summary, style="italic")
-    table = Table("#", "claim", "who", "source", "when", "conf.", show_lines=True)
+    table = Table(show_lines=True, expand=True)
+    table.add_column("#", justify="right")
+    # The claim is what a reader came for: it gets most of a narrow terminal's width.
+    table.add_column("claim", ratio=3)
+    for name in ("who", "source", "when"):
+        table.add_column(name, ratio=1, overflow="fold")
+    table.add_column("conf.")
     for n, claim in enumerate(result.claims, 1):
         when = claim.timeframe.text or ""
         if claim.timeframe.start:
