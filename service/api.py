@@ -29,13 +29,17 @@ class ArticleRequest(Request[Any, Any, Any]):
     """
 
     async def json(self) -> Any:
-        media_type = self.content_type[0].lower()
+        media_type, params = self.content_type
+        media_type = media_type.lower()
+        charset = params.get("charset", "utf-8")
         body = await self.body()
         try:
-            decoded = body.decode("utf-8")
+            decoded = body.decode(charset)
+        except LookupError:
+            raise UnsupportedMediaType(f"Unknown charset {charset!r}; send UTF-8.") from None
         except UnicodeDecodeError as exc:
             raise BadInput(
-                f"The body is not valid UTF-8 (byte {exc.start}); send UTF-8 encoded text."
+                f"The body is not valid {charset} (byte {exc.start}); send UTF-8 encoded text."
             ) from None
         if media_type == "application/json" or media_type.endswith("+json"):
             try:
@@ -43,6 +47,12 @@ class ArticleRequest(Request[Any, Any, Any]):
             except json.JSONDecodeError as exc:
                 raise BadInput(f"The body is not valid JSON: {exc}.") from None
         if media_type in ("text/plain", "text/html") and self.url.path.endswith("/summaries"):
+            unknown = sorted(set(self.query_params) - set(_QUERY_FIELDS))
+            if unknown:
+                raise InvalidRequest(
+                    f"Unknown query parameter(s) {', '.join(unknown)}; "
+                    f"accepted: {', '.join(_QUERY_FIELDS)}."
+                )
             fields: dict[str, Any] = {"text" if media_type == "text/plain" else "html": decoded}
             fields.update(
                 {k: self.query_params[k] for k in _QUERY_FIELDS if k in self.query_params}

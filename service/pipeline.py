@@ -132,6 +132,7 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
     plan = backend.plan(request.prompt)
     warnings: list[str] = []
     if request.prompt is not None and plan.prompt is None:
+        services.prompts.get(request.prompt)  # a typo is still a 422, whatever the backend
         warnings.append(f"The {plan.backend} backend uses no prompt; {request.prompt!r} ignored.")
 
     key = cache_key(

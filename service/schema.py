@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SourceType = Literal[
     "person", "organization", "government", "media", "document", "unnamed", "author"
@@ -110,6 +110,21 @@ class SummaryRequest(BaseModel):
     backend: str | None = Field(
         default=None, description="llm, local or rules; default from settings."
     )
+
+    @field_validator("text", "html", "title", "prompt", "backend")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 text can hold: refuse
+        # it here rather than fail later, writing the cache or the response.
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(
+                    f"contains an unpaired surrogate ({value[exc.start]!r} at index "
+                    f"{exc.start}); send valid Unicode text"
+                ) from None
+        return value
 
 
 class BatchRequest(BaseModel):

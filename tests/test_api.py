@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,6 +257,29 @@ def test_wrong_content_type_is_415(client: TestClient[Any]) -> None:
     assert "application/json" in problem_of(response, 415)["detail"]
 
 
+@pytest.mark.parametrize("field", ["text", "title"])
+def test_lone_surrogate_escapes_are_422_alone_and_in_a_batch(
+    client: TestClient[Any], field: str
+) -> None:
+    # Valid JSON, but "\ud800" is no Unicode text: it must not reach the cache or the response.
+    item = {"text": "Officials said so.", field: "a \ud800 b"}
+    raw = json.dumps(item).encode()  # ensure_ascii keeps the escape
+    headers = {"content-type": "application/json"}
+    detail = problem_of(client.post("/v1/summaries", content=raw, headers=headers), 422)
+    assert "surrogate" in detail["detail"] and field in detail["detail"]
+    batch = b'{"items": [' + raw + b', {"text": "  "}]}'
+    results = client.post("/v1/summaries/batch", content=batch, headers=headers).json()
+    assert [r["status"] for r in results["results"]] == [422, 422]
+
+
+def test_prompt_typo_is_422_even_for_a_backend_without_prompts(tmp_path: Path) -> None:
+    with TestClient(app=create_app(Settings(cache_dir=tmp_path))) as c:
+        assert "claims@99" in problem_of(post(c, text=CLEAN, prompt="claims@99"), 422)["detail"]
+        ok = post(c, text=CLEAN, prompt="claims@1").json()
+        assert ok["meta"]["backend"] == "rules"
+        assert any("uses no prompt" in w for w in ok["meta"]["warnings"])
+
+
 def test_empty_body_is_a_4xx_problem(client: TestClient[Any]) -> None:
     response = client.post(
         "/v1/summaries", content=b"", headers={"content-type": "application/json"}
@@ -302,6 +326,36 @@ def test_plain_text_body_with_query_fields(client: TestClient[Any], fake_llm: Fa
     assert response.status_code == 200, response.text
     assert response.json()["meta"]["prompt"] == "claims@1"
     assert response.json()["document"]["text"] == CLEAN
+
+
+@pytest.mark.parametrize(
+    ("content_type", "query", "status", "needle"),
+    [
+        ("text/plain; charset=latin-1", {}, 200, None),
+        ("text/plain; charset=klingon", {}, 415, "klingon"),
+        ("text/plain", {}, 400, "UTF-8"),  # latin-1 bytes read as the default, UTF-8
+        ("text/plain; charset=latin-1", {"publshed": "2025-06-26"}, 422, "publshed"),
+    ],
+)
+def test_plain_text_charset_and_query_parameters(
+    client: TestClient[Any],
+    content_type: str,
+    query: dict[str, str],
+    status: int,
+    needle: str | None,
+) -> None:
+    text = "Caf\u00e9 owners said the street would reopen."
+    response = client.post(
+        "/v1/summaries",
+        params={"backend": "rules", **query},
+        content=text.encode("latin-1"),
+        headers={"content-type": content_type},
+    )
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert response.json()["document"]["text"] == text
+    else:
+        assert needle in problem_of(response, status)["detail"]
 
 
 def test_html_offsets_refer_to_the_extracted_text(
