@@ -11,9 +11,11 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from service.errors import ReportedlyError
+from service.prompts import PromptFileInvalid, PromptRegistry
 from service.schema import Summary, SummaryRequest
 from service.settings import BackendName, Settings
 
@@ -22,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
 
 BackendOption = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional here
@@ -45,6 +47,7 @@ def serve(
     from service.app import create_app
 
     settings = _settings(backend)
+    PromptRegistry.load(settings.prompts_dir)  # a broken prompt file fails here, not in a worker
     name = settings.resolved_default_backend
     if workers > 1 and name == "local":
         _fail("The local backend runs one model server: use --workers 1.", code=2)
@@ -112,8 +115,6 @@ def summarize(
 @app.command()
 def prompts() -> None:
     """List prompt versions with their hashes."""
-    from service.prompts import PromptRegistry
-
     table = Table("ref", "hash", "description")
     for entry in PromptRegistry.load(Settings().prompts_dir).list():
         table.add_row(str(entry["ref"]), str(entry["hash"]), str(entry["description"]))
@@ -190,7 +191,11 @@ _mount_evals()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except PromptFileInvalid as exc:  # a prompt author's mistake: say where, not a traceback
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

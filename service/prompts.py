@@ -177,7 +177,9 @@ class PromptRegistry:
     def load(cls, directory: Path) -> PromptRegistry:
         directory = Path(directory)
         if not directory.is_dir():
-            raise PromptFileInvalid(f"prompts directory {directory} does not exist")
+            raise PromptFileInvalid(
+                f"prompts directory {directory} does not exist (set REPORTEDLY_PROMPTS_DIR)"
+            )
         files = sorted(p for p in directory.glob("*/*.md") if p.is_file())
         return cls((parse_prompt_file(p) for p in files), source=str(directory))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,3 +94,23 @@ def test_errors_exit_non_zero_with_a_message_not_a_traceback(
     assert message in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", [["prompts"], ["summarize", "-"], ["serve", "--port", "1"]])
+def test_a_broken_prompt_file_is_named_not_a_traceback(tmp_path: Path, command: list[str]) -> None:
+    # A prompt author's typo must say which file and what is wrong, before anything starts.
+    (tmp_path / "claims").mkdir()
+    broken = tmp_path / "claims" / "v1.md"
+    broken.write_text("---\nid: claims\nversion: one\n---\n{{ article }}\n", encoding="utf-8")
+    env = {**os.environ, "REPORTEDLY_PROMPTS_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", *command],
+        input="Officials said so.",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "v1.md" in result.stderr and "version" in result.stderr
+    assert "Traceback" not in result.stderr
