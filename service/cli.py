@@ -177,8 +177,13 @@ def _read(file: str) -> str:
 
 
 def _fail(message: str, *, code: int) -> NoReturn:
-    err.print(f"[red]error:[/] {message}")
+    _print_error(message)
     raise typer.Exit(code)
+
+
+def _print_error(message: str) -> None:
+    # Escaped: paths and details may hold "[...]", which rich would read as markup.
+    err.print(f"[red]error:[/] {escape(message)}")
 
 
 def _mount_evals() -> None:
@@ -194,7 +199,7 @@ def main() -> None:
     try:
         app()
     except PromptFileInvalid as exc:  # a prompt author's mistake: say where, not a traceback
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        _print_error(str(exc))
         sys.exit(2)
 
 

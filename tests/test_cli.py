@@ -33,11 +33,17 @@ def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     return run
 
 
+def _write(folder: Path, name: str, samples: dict[str, str]) -> Path:
+    """The sample as a file, byte for byte (no newline translation)."""
+    path = folder / name
+    path.write_text(samples[name], encoding="utf-8", newline="")
+    return path
+
+
 def test_file_prints_a_grounded_summary_as_json(
     invoke: Invoke, samples: dict[str, str], tmp_path: Path
 ) -> None:
-    path = tmp_path / FURNISHED_SAMPLE
-    path.write_text(samples[FURNISHED_SAMPLE], encoding="utf-8", newline="")
+    path = _write(tmp_path, FURNISHED_SAMPLE, samples)
     result = invoke(str(path), "--published", "2024-06-20")
     assert result.exit_code == 0, result.output
     summary = Summary.model_validate_json(result.stdout)
@@ -52,8 +58,7 @@ def test_file_prints_a_grounded_summary_as_json(
 def test_stdin_gives_the_same_claims_as_the_file(
     invoke: Invoke, samples: dict[str, str], tmp_path: Path
 ) -> None:
-    path = tmp_path / SAMPLE
-    path.write_text(samples[SAMPLE], encoding="utf-8", newline="")
+    path = _write(tmp_path, SAMPLE, samples)
     from_file = Summary.model_validate_json(invoke(str(path)).stdout)
     from_stdin = Summary.model_validate_json(invoke("-", stdin=samples[SAMPLE]).stdout)
     assert from_stdin.claims == from_file.claims
@@ -63,8 +68,7 @@ def test_stdin_gives_the_same_claims_as_the_file(
 def test_pretty_lists_every_claim_with_its_source(
     invoke: Invoke, samples: dict[str, str], tmp_path: Path
 ) -> None:
-    path = tmp_path / SAMPLE
-    path.write_text(samples[SAMPLE], encoding="utf-8", newline="")
+    path = _write(tmp_path, SAMPLE, samples)
     summary = Summary.model_validate_json(invoke(str(path)).stdout)
     result = invoke(str(path), "--pretty")
     assert result.exit_code == 0, result.output
