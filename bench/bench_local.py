@@ -21,13 +21,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.backends.base import Article
-from service.backends.local import LOCAL_MAX_TOKENS, LocalBackend
-from service.cleaning import clean, clean_view
-from service.errors import ReportedlyError
-from service.grounding import ground
-from service.prompts import PromptRegistry
-from service.settings import Settings
+from reportedly.backends.base import Article
+from reportedly.backends.local import LOCAL_MAX_TOKENS, LocalBackend
+from reportedly.cleaning import clean, clean_view
+from reportedly.errors import ReportedlyError
+from reportedly.grounding import ground
+from reportedly.prompts import PromptRegistry
+from reportedly.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"

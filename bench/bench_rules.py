@@ -26,10 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from service.backends.base import Article  # noqa: E402
-from service.backends.rules import nlp  # noqa: E402
-from service.backends.rules.claims import extract  # noqa: E402
-from service.cleaning import clean, clean_view  # noqa: E402
+from reportedly.backends.base import Article  # noqa: E402
+from reportedly.backends.rules import nlp  # noqa: E402
+from reportedly.backends.rules.claims import extract  # noqa: E402
+from reportedly.cleaning import clean, clean_view  # noqa: E402
 
 SAMPLES = (
     ("000_d886f5a2d17a20ad.txt", dt.date(2025, 6, 26)),

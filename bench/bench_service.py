@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 import instructor
 import openai
+from reportedly.schema import Draft
 
-from service.schema import Draft
 from tests.fakellm import FakeLLM, Reply
 
 DELAY = 0.2
@@ -144,7 +144,7 @@ def service(fake_url: str, tmp: str, cache: bool, workers: int = 1) -> Process:
         "REPORTEDLY_CACHE_ENABLED": str(cache).lower(),
         "REPORTEDLY_CONCURRENCY": "64",
     }
-    argv = [sys.executable, "-m", "service.cli", "serve", "--port", "{port}"]
+    argv = [sys.executable, "-m", "reportedly.cli", "serve", "--port", "{port}"]
     return Process([*argv, "--workers", str(workers)], env)
 
 

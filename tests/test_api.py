@@ -12,9 +12,9 @@ import hypothesis as hyp
 import pytest
 from hypothesis import strategies as st
 from litestar.testing import TestClient
+from reportedly.app import create_app
+from reportedly.settings import Settings
 
-from service.app import create_app
-from service.settings import Settings
 from tests.fakellm import FakeLLM, Reply
 
 SAMPLES = Path(__file__).resolve().parents[1] / "evals" / "datasets" / "texts"

@@ -7,11 +7,11 @@ import socket
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportedly.cleaning import clean, clean_view
+from reportedly.errors import BadInput
+from reportedly.extraction import html_to_text
+from reportedly.schema import Document, Removed
 
-from service.cleaning import clean, clean_view
-from service.errors import BadInput
-from service.extraction import html_to_text
-from service.schema import Document, Removed
 from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 # The article itself in sample 000: its headline and every paragraph.

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reportedly.cli import app
+from reportedly.schema import Summary
 from typer.testing import CliRunner, Result
 
-from service.cli import app
-from service.schema import Summary
 from tests.samples import FURNISHED_SAMPLE
 
 SAMPLE = "wikinews_2016-07-06_fast-telescope.txt"
@@ -108,7 +108,7 @@ def test_a_broken_prompt_file_is_named_not_a_traceback(tmp_path: Path, command: 
     broken.write_text("---\nid: claims\nversion: one\n---\n{{ article }}\n", encoding="utf-8")
     env = {**os.environ, "REPORTEDLY_PROMPTS_DIR": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", *command],
+        [sys.executable, "-m", "reportedly.cli", *command],
         input="Officials said so.",
         capture_output=True,
         text=True,

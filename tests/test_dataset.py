@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from evals.dataset import DEFAULT_DATASET, FORMAT, Dataset, DatasetError, load_dataset
-from service.schema import CONFIDENCES, SOURCE_TYPES
+from reportedly.evals.dataset import DEFAULT_DATASET, FORMAT, Dataset, DatasetError, load_dataset
+from reportedly.schema import CONFIDENCES, SOURCE_TYPES
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 

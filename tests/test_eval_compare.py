@@ -6,10 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
-
-from evals.cli import app
-from evals.compare import (
+from reportedly.evals.cli import app
+from reportedly.evals.compare import (
     GateSyntaxError,
     MetricDiff,
     diff_outputs,
@@ -17,10 +15,11 @@ from evals.compare import (
     paired_bootstrap,
     parse_gates,
 )
-from evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
-from evals.scorer import CaseScore, score_case
-from evals.store import EvalStore
-from service.schema import Claim, Document, Evidence, Meta, Source, Summary, Timeframe
+from reportedly.evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
+from reportedly.evals.scorer import CaseScore, score_case
+from reportedly.evals.store import EvalStore
+from reportedly.schema import Claim, Document, Evidence, Meta, Source, Summary, Timeframe
+from typer.testing import CliRunner
 
 
 def _counts(tp: int, gold: int = 10) -> CaseScore:
@@ -196,10 +195,10 @@ def test_diff_outputs_pairs_claims_across_runs() -> None:
 def test_runs_are_found_by_id_unique_prefix_or_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evals.store import UnknownRun
+    from reportedly.evals.store import UnknownRun
 
     ids = iter(["abcd0001", "abcd0002", "ffff0003"])
-    monkeypatch.setattr("evals.store.secrets.token_hex", lambda n: next(ids))
+    monkeypatch.setattr("reportedly.evals.store.secrets.token_hex", lambda n: next(ids))
     dataset = Dataset(name="mini", format="reportedly-dataset/1", path=tmp_path / "m.yaml",
                       hash="h1", cases=CASES)  # fmt: skip
     with EvalStore(tmp_path / "e.sqlite3") as store:

@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
-from evals.report import build_report, metrics_table, render_html, segments
-from evals.scorer import score_case
-from evals.store import EvalStore
-from service.schema import Claim, Document, Evidence, Meta, Source, Summary, Timeframe
+from reportedly.evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
+from reportedly.evals.report import build_report, metrics_table, render_html, segments
+from reportedly.evals.scorer import score_case
+from reportedly.evals.store import EvalStore
+from reportedly.schema import Claim, Document, Evidence, Meta, Source, Summary, Timeframe
 
 HOSTILE = "<script>alert('owned')</script>"
 TEXT = (

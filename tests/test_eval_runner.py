@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
-from evals.runner import RunConfig, RunSetupError, run_evals
-from evals.store import EvalStore
-from service.backends.base import Article, BackendRun, Plan
-from service.errors import ModelOutputInvalid
-from service.pipeline import Services, open_services
-from service.schema import Source, Timeframe
-from service.settings import Settings
+from reportedly.backends.base import Article, BackendRun, Plan
+from reportedly.errors import ModelOutputInvalid
+from reportedly.evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
+from reportedly.evals.runner import RunConfig, RunSetupError, run_evals
+from reportedly.evals.store import EvalStore
+from reportedly.pipeline import Services, open_services
+from reportedly.schema import Source, Timeframe
+from reportedly.settings import Settings
 
 ARTICLES = {
     "a": (
@@ -218,9 +217,8 @@ articles:
 
 
 def test_cli_run_records_and_gates_against_the_baseline(tmp_path: Path) -> None:
+    from reportedly.evals.cli import app
     from typer.testing import CliRunner
-
-    from evals.cli import app
 
     data = tmp_path / "tiny.yaml"
     data.write_text(DATASET_YAML)

@@ -11,10 +11,10 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reportedly.cleaning import clean
+from reportedly.grounding import Locator, ground, locate
+from reportedly.schema import Document, Draft, DraftClaim, Evidence, Removed, Source
 
-from service.cleaning import clean
-from service.grounding import Locator, ground, locate
-from service.schema import Document, Draft, DraftClaim, Evidence, Removed, Source
 from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 THRESHOLD = 90.0

@@ -1,4 +1,4 @@
-"""`service.llm` against the fake endpoint: instructor, re-asks and timeouts run for real."""
+"""`reportedly.llm` against the fake endpoint: instructor, re-asks and timeouts run for real."""
 
 from __future__ import annotations
 
@@ -11,20 +11,21 @@ from typing import Any
 
 import httpx
 import pytest
-
-from service.backends.base import Article
-from service.backends.llm import LLMBackend, build_llm_backend
-from service.errors import (
+from reportedly.backends.base import Article
+from reportedly.backends.llm import LLMBackend, build_llm_backend
+from reportedly.bundled import PROMPTS_DIR
+from reportedly.errors import (
     BackendUnavailable,
     ModelOutputInvalid,
     UnknownPrompt,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from service.llm import LLMClient, LLMMode
-from service.prompts import PromptRegistry, prompt_hash
-from service.schema import Document, Draft, Usage
-from service.settings import PROJECT_ROOT, Settings
+from reportedly.llm import LLMClient, LLMMode
+from reportedly.prompts import PromptRegistry, prompt_hash
+from reportedly.schema import Document, Draft, Usage
+from reportedly.settings import Settings
+
 from tests.fakellm import FakeLLM, Reply
 
 pytestmark = pytest.mark.anyio
@@ -350,7 +351,7 @@ def article(text: str, **kw: Any) -> Article:
 
 @pytest.fixture(scope="module")
 def prompts() -> PromptRegistry:
-    return PromptRegistry.load(PROJECT_ROOT / "prompts")
+    return PromptRegistry.load(PROMPTS_DIR)
 
 
 async def test_backend_plan_names_prompt_and_fingerprints_the_run(
@@ -448,7 +449,7 @@ async def test_error_details_never_show_url_credentials(make_client: Any) -> Non
 
 
 def test_memoised_async_validator_check_still_refuses_every_time() -> None:
-    # service.llm memoises instructor's per-call check for speed; a refusal must not be cached.
+    # reportedly.llm memoises instructor's per-call check for speed; a refusal must not be cached.
     from instructor.v2.validation import async_validators
     from pydantic import BaseModel
 

@@ -17,11 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
-
-from service.backends import local as local_module
-from service.backends.base import Article, BackendRun, Plan
-from service.backends.llm import LLMBackend
-from service.backends.local import (
+from reportedly.backends import local as local_module
+from reportedly.backends.base import Article, BackendRun, Plan
+from reportedly.backends.llm import LLMBackend
+from reportedly.backends.local import (
     BOUNDS,
     INSTALL_HINT,
     LOCAL_MAX_TOKENS,
@@ -31,12 +30,12 @@ from service.backends.local import (
     LocalServer,
     find_gguf,
 )
-from service.errors import BackendUnavailable
-from service.llm import LLMClient
-from service.pipeline import open_services, summarize
-from service.prompts import PromptRegistry
-from service.schema import Draft, Summary, SummaryRequest
-from service.settings import Settings
+from reportedly.errors import BackendUnavailable
+from reportedly.llm import LLMClient
+from reportedly.pipeline import open_services, summarize
+from reportedly.prompts import PromptRegistry
+from reportedly.schema import Draft, Summary, SummaryRequest
+from reportedly.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 

@@ -8,13 +8,12 @@ from pathlib import Path
 import jinja2
 import pytest
 from jinja2.exceptions import SecurityError
+from reportedly.bundled import PROMPTS_DIR
+from reportedly.errors import UnknownPrompt
+from reportedly.prompts import PromptFileInvalid, PromptRegistry, prompt_hash
+from reportedly.schema import Draft
 
-from service.errors import UnknownPrompt
-from service.prompts import PromptFileInvalid, PromptRegistry, prompt_hash
-from service.schema import Draft
-from service.settings import PROJECT_ROOT
-
-PROMPTS = PROJECT_ROOT / "prompts"
+PROMPTS = PROMPTS_DIR
 
 # A version's text never changes once an eval recorded it (docs/prompts.md). New behaviour is a
 # new file: add its hash here; never edit a line that is already here.

@@ -7,13 +7,13 @@ import datetime as dt
 import re
 
 import pytest
+from reportedly.backends.base import Article
+from reportedly.backends.rules import RULES_VERSION, RulesBackend, nlp
+from reportedly.cleaning import clean, clean_view
+from reportedly.errors import BackendUnavailable
+from reportedly.grounding import ground
+from reportedly.schema import Document, Draft, Removed
 
-from service.backends.base import Article
-from service.backends.rules import RULES_VERSION, RulesBackend, nlp
-from service.cleaning import clean, clean_view
-from service.errors import BackendUnavailable
-from service.grounding import ground
-from service.schema import Document, Draft, Removed
 from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
 PUBLISHED = {

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from service.backends.base import Article
-from service.backends.rules.claims import extract
-from service.schema import Document, Draft, DraftClaim
+from reportedly.backends.base import Article
+from reportedly.backends.rules.claims import extract
+from reportedly.schema import Document, Draft, DraftClaim
 
 
 def run(text: str, published: dt.date | None = None, title: str | None = None) -> Draft:

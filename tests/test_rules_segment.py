@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.backends.rules.segment import MAX_SENTENCE, sentences
-from service.schema import Document, Removed
+from reportedly.backends.rules.segment import MAX_SENTENCE, sentences
+from reportedly.schema import Document, Removed
 
 
 def test_sentences_are_exact_slices_and_keep_quotes_with_their_attribution() -> None:

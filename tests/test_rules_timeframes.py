@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from service.backends.rules.timeframes import find
+from reportedly.backends.rules.timeframes import find
 
 WED = dt.date(2016, 7, 6)  # a Wednesday
 

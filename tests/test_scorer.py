@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from evals.baseline import baseline_summary, sentences
-from evals.dataset import Case, GoldClaim, GoldEvidence
-from evals.matching import match_claims, normalize_name, same_name, span_overlap, who_overlap
-from evals.scorer import (
+from reportedly.evals.baseline import baseline_summary, sentences
+from reportedly.evals.dataset import Case, GoldClaim, GoldEvidence
+from reportedly.evals.matching import (
+    match_claims,
+    normalize_name,
+    same_name,
+    span_overlap,
+    who_overlap,
+)
+from reportedly.evals.scorer import (
     CaseScore,
     metrics,
     score_case,
@@ -17,7 +22,7 @@ from evals.scorer import (
     timeframes_agree,
     total,
 )
-from service.schema import (
+from reportedly.schema import (
     Claim,
     Confidence,
     Document,
@@ -355,7 +360,7 @@ def test_timeframe_agreement_counts_only_pairs_with_a_timeframe() -> None:
 
 
 def test_bundled_gold_scored_against_itself_is_perfect() -> None:
-    from evals.dataset import DEFAULT_DATASET, load_dataset
+    from reportedly.evals.dataset import DEFAULT_DATASET, load_dataset
 
     for case in load_dataset(DEFAULT_DATASET).cases:
         claims = [_as_predicted(g) for g in case.claims]

@@ -1,0 +1,331 @@
+"""From an article to a `Draft`: segment, parse, attribute, rate, date, and write each claim.
+
+Every evidence quote is cut from `document.text` at the sentence's own offsets (or a clause
+inside it), so grounding finds it exactly; furniture ranges never reach the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reportedly.backends.base import Article
+from reportedly.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
+from reportedly.backends.rules.attribution import Attribution
+from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS
+from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
+from reportedly.schema import Draft, DraftClaim, Source, Timeframe
+
+Token = Any
+Doc = Any
+
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
+_EDGE = "\"'\u201c\u201d\u2018\u2019 ,;:-\u2014"
+# Group nouns count as actors as arguments of a verb; "" when the sentence was not parsed.
+_ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", ""})
+_HEARSAY_PASSIVES = frozenset({"said", "thought", "believed", "reported", "rumoured", "rumored"})
+_PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"})
+
+
+def extract(article: Article) -> Draft:
+    """The article's claims, headline and summary; CPU-bound (the backend runs it in a thread).
+
+    Sentence by sentence: furniture, headings, captions and questions are skipped; a sentence
+    with attribution gives one claim per outermost cue (plus the reporter's main clause when
+    the cue hangs off it); a bare quotation continues the previous speaker; anything else is
+    the reporter's own claim (`author`).
+    """
+    document = article.document
+    sents = segment.sentences(document)
+    docs = nlp.annotate([s.text for s in sents], [attribution.may_attribute(s.text) for s in sents])
+    entities = Entities()
+    claims: list[DraftClaim] = []
+    lead: list[str] = []
+    headline = summary.headline(article.title, sents)
+    last_quoted: Source | None = None
+    for s, doc in zip(sents, docs, strict=True):
+        if not _is_claim_sentence(s, doc, headline):
+            if not segment.looks_like_furniture(s.text):
+                entities.observe(doc, s.start)
+            last_quoted = None
+            continue
+        # Names in this sentence become known first ("NIS" after "... Service (NIS)");
+        # pronouns still resolve only to names before them.
+        entities.observe(doc, s.start)
+        skip = summary.strip_dateline(s.text)
+        writer = _Writer(article, s, doc, entities, skip)
+        parsed = doc.has_annotation("DEP")
+        found = attribution.find(doc) if parsed else []
+        mask = attribution.quoted_mask(doc)
+        if found:
+            for a in found:
+                claims.extend(writer.attributed(a))
+            remainder = writer.remainder(found)
+            if remainder is not None:
+                claims.append(remainder)
+            quoted = [a for a in found if any(mask[t.i] for t in a.content)]
+            last_quoted = writer.source_of(quoted[-1]) if quoted else None
+        elif last_quoted is not None and s.text.lstrip()[:1] in '"\u201c' and any(mask):
+            # A quotation on its own continues the previous speaker's quote.
+            content = [t for t in doc if mask[t.i]]
+            claims.append(writer.claim(last_quoted, content, (0, len(doc)), False))
+        else:
+            claims.extend(writer.author_split() if parsed else [writer.author()])
+            last_quoted = None
+        if len(lead) < 3:
+            lead.append(s.text[skip:])
+    return Draft(headline=headline, summary=summary.summarize(lead), claims=_unique(claims))
+
+
+def _unique(claims: list[DraftClaim]) -> list[DraftClaim]:
+    """Two cues on one clause ("acknowledged ..., disclosing ...") give one claim."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in claims:
+        key = (c.claim, c.evidence[0])
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def _groups(tokens: list[Token]) -> list[str]:
+    """Unnamed groups the claim is about ("3 passengers ... are at"), when nobody is named."""
+    out: list[str] = []
+    for t in tokens:
+        if t.lower_ in GROUP_NOUNS and t.tag_ == "NNS" and t.dep_ in _ARGUMENTS:
+            name = " ".join(
+                x.text for x in t.lefts if x.ent_type_ == "NORP" or x.dep_ == "compound"
+            )
+            group = f"{name} {t.lower_}".strip()
+            if group not in out:
+                out.append(group)
+    return out
+
+
+def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
+    """ "(NIS believes) Russia is preparing X and is relying on Y": two propositions, one
+    subject. Only a conjoined verb with its own auxiliary counts, so "slid and derailed" (one
+    event) stays whole."""
+    ids = {t.i for t in content}
+    roots = [t for t in content if t.head.i not in ids or t.head.i == t.i]
+    if len(roots) != 1 or not roots[0].tag_.startswith("VB"):
+        return None
+    head = roots[0]
+    subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    for conj in head.children:
+        if (
+            conj.dep_ == "conj"
+            and conj.tag_.startswith("VB")
+            and any(c.dep_ in {"aux", "auxpass"} for c in conj.children)
+            and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
+            and subject is not None
+            and subject.tag_ not in {"PRP", "EX"}
+        ):
+            return sorted(subject.subtree, key=lambda t: t.i), conj
+    return None
+
+
+def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
+    text = s.text.strip()
+    if summary.is_heading(s) or text == headline or segment.looks_like_furniture(text):
+        return False
+    if re.search(r"\?[\"'\u201d\u2019]?$", text):
+        return False
+    words = [t for t in doc if not t.is_punct]
+    return len(words) >= 4 and any(t.tag_ in _FINITE for t in doc)
+
+
+class _Writer:
+    """Builds the claims of one sentence."""
+
+    def __init__(
+        self, article: Article, s: segment.Sentence, doc: Doc, entities: Entities, skip: int
+    ):
+        self.article, self.s, self.doc, self.entities, self.skip = article, s, doc, entities, skip
+
+    def source_of(self, a: Attribution) -> Source:
+        if a.hearsay or a.speaker is None:
+            return Source(
+                name=a.speaker_tokens[0].lower_ if a.speaker_tokens else "unnamed", type="unnamed"
+            )
+        return resolve(a.speaker, self.doc, self.entities, self.s.start)
+
+    def attributed(self, a: Attribution) -> list[DraftClaim]:
+        source = self.source_of(a)
+        belief = a.belief or any(n.lower_ in BELIEF for n in a.nested)
+        speaker = a.speaker_tokens or (np_tokens(a.speaker) if a.speaker is not None else [])
+        partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker)
+        if a.whole:
+            i, j = a.clause
+            return [self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)]
+        split = _second_predicate(a.content)
+        if split is None:
+            return [self.claim(source, a.content, a.clause, belief, partial)]
+        subject, conj = split
+        second = {t.i for t in conj.subtree}
+        first = [
+            t
+            for t in a.content
+            if t.i not in second and not (t.dep_ == "cc" and t.head.i == conj.head.i)
+        ]
+        both = sorted(subject + list(conj.subtree), key=lambda t: t.i)
+        span = (conj.left_edge.i, conj.right_edge.i + 1)
+        return [
+            self.claim(source, first, a.clause, belief, partial),
+            self.claim(source, both, span, belief, partial),
+        ]
+
+    def author(self) -> DraftClaim:
+        """The reporter's sentence; "X are said to be ...", "it is thought ..." is hearsay."""
+        root = next((t for t in self.doc if t.dep_ == "ROOT"), None)
+        hearsay = (
+            root is not None
+            and root.lower_ in _HEARSAY_PASSIVES
+            and any(c.dep_ == "auxpass" for c in root.children)
+            and not any(c.dep_ == "agent" for c in root.children)
+        )
+        source = Source(name="unnamed", type="unnamed") if hearsay else AUTHOR
+        return self.claim(source, list(self.doc), (0, len(self.doc)), False)
+
+    def author_split(self) -> list[DraftClaim]:
+        """ "12 passengers were taken to X, where three casualties are said to be critical":
+        the reporter states the first part; the hedged relative clause is hearsay."""
+        doc = self.doc
+        hedge = next(
+            (
+                t
+                for t in doc
+                if t.lower_ in _HEARSAY_PASSIVES
+                and t.dep_ == "relcl"
+                and any(c.dep_ == "auxpass" for c in t.children)
+                and any(c.dep_ == "xcomp" for c in t.children)
+            ),
+            None,
+        )
+        if hedge is None:
+            return [self.author()]
+        cut = hedge.left_edge.i
+        main = list(doc[0:cut])
+        while main and (main[-1].is_punct or main[-1].dep_ == "cc"):
+            main.pop()
+        rest = [
+            t for t in doc[cut:] if t.lower_ not in {"where", "which", "who", "whom"} or t.i != cut
+        ]
+        while rest and rest[-1].is_punct and rest[-1].text not in '"\u201d':
+            rest.pop()
+        if len(main) < 4 or len(rest) < 4:
+            return [self.author()]
+        unnamed = Source(name="unnamed", type="unnamed")
+        return [
+            self.claim(AUTHOR, main, (0, main[-1].i + 1), False),
+            self.claim(unnamed, rest, (cut, rest[-1].i + 1), False),
+        ]
+
+    def remainder(self, found: list[Attribution]) -> DraftClaim | None:
+        """ "The government supports X, with Li saying ...": the main clause is the author's."""
+        root = next((t for t in self.doc if t.dep_ == "ROOT"), None)
+        # A root that is itself a cue ("Lee said the NIS believes ...") leaves no fact of the
+        # reporter's own.
+        if root is None or root.lower_ in CUES or root.lower_ in ANNOUNCE or len(found) != 1:
+            return None
+        cue = found[0].cue
+        if cue is None or cue.lower_ == "according":
+            return None
+        branch = cue
+        while branch.head.i not in (root.i, branch.i):
+            branch = branch.head
+        if branch.head.i != root.i or branch.i == root.i or branch.left_edge.i <= root.i:
+            return None
+        end = min(
+            branch.left_edge.i,
+            found[0].speaker.left_edge.i if found[0].speaker is not None else len(self.doc),
+        )
+        tokens = [t for t in self.doc[0:end]]
+        while tokens and (tokens[-1].is_punct or tokens[-1].dep_ in {"prep", "cc", "mark"}):
+            tokens.pop()
+        if len(tokens) < 4:
+            return None
+        return self.claim(AUTHOR, tokens, (0, tokens[-1].i + 1), False)
+
+    def claim(
+        self,
+        source: Source,
+        content: list[Token],
+        clause: tuple[int, int],
+        belief: bool,
+        partial: bool = False,
+        whole: bool = False,
+    ) -> DraftClaim:
+        doc, s = self.doc, self.s
+        content = [t for t in content if t.idx >= self.skip] or content
+        i, j = clause
+        start = max(doc[i].idx, self.skip if i == 0 else 0)
+        end = doc[j - 1].idx + len(doc[j - 1].text)
+        if start >= end:
+            start = doc[i].idx
+        quote = self.article.document.text[s.start + start : s.start + end]
+        attributed = source.type != "author"
+        level = confidence.rate(content, belief, attributed)
+        # An early, partial or unnamed account is at best medium (DESIGN.md rubric).
+        if (partial or (source.type == "unnamed" and not whole)) and level == "high":
+            level = "medium"
+        c_start = content[0].idx if content else start
+        c_end = content[-1].idx + len(content[-1].text) if content else end
+        # The speaker is not what their words are about, unless they are the doer
+        # ("China announced ...") or speak of themselves ("The carriage I am in ...").
+        first_person = any(
+            t.lower_ in {"i", "me", "my"} and t.tag_.startswith("PRP") for t in content
+        )
+        exclude = None if whole or not attributed else source.name.split(",")[0]
+        who = self.entities.actors(doc, c_start, c_end, exclude)
+        if not who and not attributed:
+            who = self.entities.actors(doc, start, end)
+        if source.type == "person" and first_person and not who:
+            who = [source.name.split(",")[0]]
+        if not who:
+            who = _groups(content)
+        return DraftClaim(
+            who=who,
+            claim=self._render(content) or quote,
+            source=source,
+            timeframe=self._timeframe(doc.text[c_start:c_end]),
+            confidence=level,
+            evidence=[quote],
+        )
+
+    def _timeframe(self, text: str) -> Timeframe:
+        found = timeframes.find(text, self.article.published)
+        return found[0].timeframe if found else Timeframe()
+
+    def _render(self, tokens: list[Token]) -> str:
+        """The content as one readable sentence, pronouns replaced by the names they stand for."""
+        parts: list[str] = []
+        for k, t in enumerate(tokens):
+            text = t.text
+            if (t.lower_ in {"he", "she"} and t.tag_ == "PRP") or (
+                t.lower_ in {"his", "her"} and t.tag_ == "PRP$"
+            ):
+                src = resolve(t, self.doc, self.entities, self.s.start)
+                if src.type == "person":
+                    text = src.name.split(",")[0] + ("'s" if t.tag_ == "PRP$" else "")
+            gap = t.whitespace_
+            if k + 1 < len(tokens) and tokens[k + 1].i != t.i + 1 and not gap:
+                gap = " "
+            parts.append(text + gap)
+        out = "".join(parts).strip()
+        out = re.sub(r"\s+([,.;:!?\u201d])", r"\1", out)
+        out = re.sub(r"^(?:that|whether)\s+", "", out)
+        out = out.strip(_EDGE)
+        out = re.sub(r",\s*$", "", out)
+        if not out:
+            return ""
+        out = out[0].upper() + out[1:]
+        if out.count("\u201c") > out.count("\u201d"):
+            out += "\u201d"
+        elif out.count('"') % 2 == 1:
+            out = out + '"' if not out.endswith('"') else out[:-1]
+        out = re.sub(r"[,;:]+([.!?])$", r"\1", out)
+        if not re.search(r"[.!?][\"\u201d']?$", out):
+            out += "."
+        return out

