@@ -13,7 +13,7 @@ from litestar.params import JSONBody
 from pydantic import BaseModel, Field, ValidationError
 
 import reportedly
-from reportedly.errors import BadInput, InvalidRequest, UnsupportedMediaType
+from reportedly.errors import BadInput, InvalidRequest, UnsupportedMediaType, validation_detail
 from reportedly.pipeline import Services, summarize
 from reportedly.problems import problem_for
 from reportedly.schema import BatchRequest, Summary, SummaryRequest
@@ -96,7 +96,7 @@ class SummaryController(Controller):
                     request = SummaryRequest.model_validate(item)
                     return (await summarize(services, request)).model_dump(mode="json")
                 except ValidationError as exc:
-                    return problem_for(InvalidRequest(_pydantic_detail(exc)))
+                    return problem_for(InvalidRequest(validation_detail(exc, root="body")))
                 except Exception as exc:  # one bad item never fails the batch
                     return problem_for(exc)
 
@@ -115,9 +115,3 @@ async def healthz(state: State) -> dict[str, Any]:
         "version": reportedly.__version__,
         "default_backend": services.settings.resolved_default_backend,
     }
-
-
-def _pydantic_detail(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors()
-    )

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reportedly.schema import Document, Removed
+from reportedly.spans import kept_spans
 
 # --- pattern tables ----------------------------------------------------------------------
 # Each pattern must match a whole stripped line (re.fullmatch, case-insensitive unless the
@@ -252,15 +253,7 @@ def clean_view(document: Document) -> str:
     line so paragraphs stay separated without gaps where the furniture was.
     """
     text = document.text
-    pieces: list[str] = []
-    cursor = 0
-    for mark in sorted(document.removed, key=lambda r: r.start):
-        start = max(mark.start, cursor)
-        end = min(max(mark.end, start), len(text))
-        pieces.append(text[cursor:start])
-        cursor = end
-    pieces.append(text[cursor:])
-    view = "".join(pieces)
+    view = "".join(text[a:b] for a, b in kept_spans(len(text), document.removed))
     # Lines that held only furniture are now blank; drop their leftover spaces first.
     view = re.sub(r"(?m)^[ \t]+$", "", view)
     return _BLANK_RUN.sub("\n\n", view).strip()

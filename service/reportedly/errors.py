@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class ReportedlyError(Exception):
     status: int = 500
@@ -56,3 +61,16 @@ class InvalidRequest(ReportedlyError):
     """Well-formed but unusable: empty text, both or neither of text/html, wrong field types."""
 
     status, title, type_slug = 422, "Invalid request", "invalid-request"
+
+
+def validation_detail(exc: ValidationError, *, root: str, limit: int = 10) -> str:
+    """A pydantic error for people: `field.path: message; ...`, at most `limit` entries, never
+    the offending input (it may be a whole article). `root` names an error on the whole
+    object."""
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [
+        f"{'.'.join(str(p) for p in err['loc']) or root}: {err['msg']}" for err in errors[:limit]
+    ]
+    if len(errors) > limit:
+        parts.append(f"and {len(errors) - limit} more")
+    return "; ".join(parts)

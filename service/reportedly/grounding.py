@@ -31,6 +31,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from reportedly.schema import Claim, Document, Draft, DroppedClaim, Evidence, Removed
+from reportedly.spans import kept_spans
 
 Method = Literal["exact", "normalized", "casefolded", "elided", "unpunctuated", "fuzzy"]
 
@@ -368,16 +369,9 @@ class Locator:
 
     def _compute_segments(self) -> list[tuple[int, int]]:
         skeleton = self.skeleton
-        segments: list[tuple[int, int]] = []
-        cursor = 0
-        for r_start, r_end, _ in self._ranges:
-            a, b = skeleton.position(r_start), skeleton.position(r_end)
-            if a > cursor:
-                segments.append((cursor, a))
-            cursor = max(cursor, b)
-        if cursor < len(skeleton.text):
-            segments.append((cursor, len(skeleton.text)))
-        return segments
+        spans = kept_spans(len(self.text), self.removed)
+        pieces = [(skeleton.position(a), skeleton.position(b)) for a, b in spans]
+        return [(a, b) for a, b in pieces if b > a]
 
     def _best_alignment(self, needle: str, lo: int, hi: int) -> tuple[float, int, int] | None:
         haystack = self.skeleton.text[lo:hi]

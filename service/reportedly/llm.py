@@ -36,6 +36,7 @@ from reportedly.errors import (
     ReportedlyError,
     UpstreamTimeout,
     UpstreamUnavailable,
+    validation_detail,
 )
 from reportedly.schema import Usage
 
@@ -244,15 +245,7 @@ def _root_cause(exc: BaseException) -> BaseException:
 def _why_invalid(exc: BaseException, limit: int = 5) -> str:
     """Short, human-readable: field paths and messages, not pydantic's full dump."""
     if isinstance(exc, ValidationError):
-        errors = exc.errors(include_url=False, include_input=False)
-        parts = [
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-            for err in errors[:limit]
-        ]
-        more = len(errors) - limit
-        if more > 0:
-            parts.append(f"and {more} more")
-        return "; ".join(parts)
+        return validation_detail(exc, root="(root)", limit=limit)
     if isinstance(exc, json.JSONDecodeError):
         return f"reply is not valid JSON ({exc.msg} at position {exc.pos})"
     if isinstance(exc, ResponseParsingError):

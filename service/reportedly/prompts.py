@@ -25,7 +25,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from reportedly.errors import UnknownPrompt
+from reportedly.errors import UnknownPrompt, validation_detail
 
 _FILE_NAME = re.compile(r"^v(?P<version>[1-9][0-9]*)\.md$")
 _SECTION = re.compile(r"^\[(system|user)\][ \t]*$", re.MULTILINE)
@@ -120,10 +120,7 @@ def parse_prompt_file(path: Path, text: str | None = None) -> PromptFile:
     try:
         meta = FrontMatter.model_validate(post.metadata)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'front matter'}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
+        problems = validation_detail(exc, root="front matter")
         raise PromptFileInvalid(f"{path}: bad front matter: {problems}") from exc
 
     name = _FILE_NAME.match(path.name)

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportedly.bundled import DATASETS_DIR
+from reportedly.errors import validation_detail
 from reportedly.schema import Confidence, Source, Timeframe
 
 FORMAT = "reportedly-dataset/1"
@@ -189,7 +190,9 @@ def load_dataset(path: Path | str) -> Dataset:
         try:
             article = _RawArticle.model_validate(item)
         except ValidationError as exc:
-            raise DatasetError(f"{path}: article {label}: {_explain(exc)}") from exc
+            raise DatasetError(
+                f"{path}: article {label}: {validation_detail(exc, root='(record)')}"
+            ) from exc
         if article.id in seen:
             raise DatasetError(f"{path}: duplicate article id {article.id!r}")
         seen.add(article.id)
@@ -220,7 +223,7 @@ def _read_yaml(path: Path, raw_text: str) -> tuple[_RawHeader, list[Any]]:
     try:
         parsed = _RawDataset.model_validate(data)
     except ValidationError as exc:
-        raise DatasetError(f"{path}: {_explain(exc)}") from exc
+        raise DatasetError(f"{path}: {validation_detail(exc, root='(record)')}") from exc
     return parsed, parsed.articles
 
 
@@ -243,7 +246,9 @@ def _read_jsonl(path: Path, raw_text: str) -> tuple[_RawHeader, list[Any]]:
     try:
         header = _RawHeader.model_validate(records[0][1])
     except ValidationError as exc:
-        raise DatasetError(f"{path}:{records[0][0]}: {_explain(exc)}") from exc
+        raise DatasetError(
+            f"{path}:{records[0][0]}: {validation_detail(exc, root='(record)')}"
+        ) from exc
     return header, [record for _, record in records[1:]]
 
 
@@ -323,11 +328,3 @@ def _label(item: Any, index: int) -> str:
     if isinstance(item, dict) and isinstance(item.get("id"), str):
         return repr(item["id"])
     return f"#{index + 1}"
-
-
-def _explain(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        location = ".".join(str(part) for part in error["loc"]) or "(record)"
-        parts.append(f"{location}: {error['msg']}")
-    return "; ".join(parts)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from reportedly.schema import Document
+from reportedly.spans import kept_spans
 
 MAX_SENTENCE = 600  # characters; longer runs are cut (see `_wrap`)
 _OPEN_QUOTES = "\u201c\u2018"
@@ -81,19 +82,6 @@ class Sentence:
     line: int  # index of the line (paragraph) it sits in
     first_in_line: bool
     whole_line: bool  # the sentence is its line: headings and captions look like this
-
-
-def _kept_pieces(text: str, document: Document) -> list[tuple[int, int]]:
-    """Spans of `text` outside the removed ranges."""
-    pieces: list[tuple[int, int]] = []
-    pos = 0
-    for r in sorted(document.removed, key=lambda r: r.start):
-        if r.start > pos:
-            pieces.append((pos, r.start))
-        pos = max(pos, r.end)
-    if pos < len(text):
-        pieces.append((pos, len(text)))
-    return pieces
 
 
 def _is_abbreviation(text: str, cut: int) -> bool:
@@ -176,7 +164,7 @@ def sentences(document: Document) -> list[Sentence]:
     text = document.text
     out: list[Sentence] = []
     line_no = 0
-    for p_start, p_end in _kept_pieces(text, document):
+    for p_start, p_end in kept_spans(len(text), document.removed):
         for m in re.finditer(r"[^\n]+", text[p_start:p_end]):
             line_start = p_start + m.start()
             line = m.group()
