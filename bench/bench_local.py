@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportedly.backends.base import Article
-from reportedly.backends.local import LOCAL_MAX_TOKENS, LocalBackend
+from reportedly.backends.local.backend import LocalBackend
+from reportedly.backends.local.grammar import LOCAL_MAX_TOKENS
 from reportedly.cleaning import clean, clean_view
 from reportedly.errors import ReportedlyError
 from reportedly.grounding import ground

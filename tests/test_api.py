@@ -278,6 +278,24 @@ def test_prompt_typo_is_422_even_for_a_backend_without_prompts(tmp_path: Path) -
         ok = post(c, text=CLEAN, prompt="claims@1").json()
         assert ok["meta"]["backend"] == "rules"
         assert any("uses no prompt" in w for w in ok["meta"]["warnings"])
+        # The same article without a prompt comes from the cache, without that warning.
+        again = post(c, text=CLEAN).json()
+        assert again["meta"]["cached"] is True
+        assert not any("uses no prompt" in w for w in again["meta"]["warnings"])
+        assert again["claims"] == ok["claims"]
+
+
+def test_llm_model_can_be_chosen_per_request_and_keys_the_cache(
+    client: TestClient[Any], fake_llm: FakeLLM
+) -> None:
+    fake_llm.always(Reply.tool(draft(claim(JI_SENTENCE))))
+    default = post(client, text=CLEAN).json()
+    chosen = post(client, text=CLEAN, model="bigger-model").json()
+    assert [r["model"] for r in fake_llm.requests] == ["test-model", "bigger-model"]
+    assert chosen["meta"]["cached"] is False
+    assert chosen["meta"]["prompt_hash"] != default["meta"]["prompt_hash"]
+    detail = problem_of(post(client, text=CLEAN, backend="rules", model="x"), 422)["detail"]
+    assert "llm backend" in detail
 
 
 def test_empty_body_is_a_4xx_problem(client: TestClient[Any]) -> None:

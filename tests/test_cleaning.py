@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportedly.cleaning import clean, clean_view
 from reportedly.errors import BadInput
-from reportedly.extraction import html_to_text
+from reportedly.html_text import html_to_text
 from reportedly.schema import Document, Removed
 
 from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES

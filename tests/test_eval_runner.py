@@ -14,8 +14,8 @@ from reportedly.errors import ModelOutputInvalid
 from reportedly.evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
 from reportedly.evals.runner import RunConfig, RunSetupError, run_evals
 from reportedly.evals.store import EvalStore
-from reportedly.pipeline import Services, open_services
 from reportedly.schema import Source, Timeframe
+from reportedly.services import Services, open_services
 from reportedly.settings import Settings
 
 ARTICLES = {

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reportedly.cleaning import clean
 from reportedly.grounding import Locator, ground, locate
-from reportedly.schema import Document, Draft, DraftClaim, Evidence, Removed, Source
+from reportedly.schema import Document, Draft, DraftClaim, Evidence, Quote, Removed, Source
 
 from tests.samples import FURNISHED_SAMPLE, SAMPLE_NAMES
 
@@ -422,3 +422,43 @@ def test_any_real_substring_is_found_exactly(data: st.DataObject) -> None:
         # the very text quoted, plus any accents that belong to its last letter
         assert found.quote.startswith(quote.strip())
         assert all(unicodedata.combining(c) for c in found.quote[len(quote.strip()) :])
+
+
+def test_offsets_a_backend_gives_pick_the_occurrence_it_meant() -> None:
+    text = "he said yes. Later, in court, he said yes."
+    second = text.rindex("he said yes")
+    draft = Draft(
+        summary="s",
+        claims=[
+            DraftClaim(
+                who=[],
+                claim="He agreed in court.",
+                source=Source(name="author", type="author"),
+                confidence="high",
+                evidence=[Quote(text="he said yes", start=second, end=second + 11)],
+            )
+        ],
+    )
+    grounded = ground(draft, Document(text=text), fuzzy_threshold=90.0)
+    (evidence,) = grounded.claims[0].evidence
+    assert (evidence.start, evidence.end) == (second, second + 11)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(0, 5), (-3, 8), (30, 400), (9, 3), (None, 11)],
+    ids=["wrong-words", "negative", "past-the-end", "reversed", "start-only"],
+)
+def test_offsets_that_do_not_hold_are_searched_instead(start: int | None, end: int | None) -> None:
+    text = "Intro. The bridge will reopen on Monday, officials said."
+    quote = "The bridge will reopen on Monday"
+    located = Locator(text).find(Quote(text=quote, start=start, end=end))
+    assert located.evidence is not None and located.method == "exact"
+    assert text[located.evidence.start : located.evidence.end] == quote
+
+
+def test_offsets_inside_removed_furniture_are_not_evidence() -> None:
+    text = "Advertisement\nThe bridge will reopen on Monday."
+    removed = [Removed(start=0, end=13, reason="advertisement")]
+    located = Locator(text, removed).find(Quote(text="Advertisement", start=0, end=13))
+    assert located.evidence is None and located.furniture == "advertisement"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -11,19 +12,24 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import field_validator
 from reportedly.backends.base import Article
-from reportedly.backends.llm import LLMBackend, build_llm_backend
+from reportedly.backends.llm import LLMBackend, LLMPlanner, build_llm_backend
 from reportedly.bundled import PROMPTS_DIR
 from reportedly.errors import (
     BackendUnavailable,
     ModelOutputInvalid,
+    ModelRefused,
+    ReportedlyError,
     UnknownPrompt,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from reportedly.llm import LLMClient, LLMMode
+from reportedly.llm import LLMMode
+from reportedly.llm.client import LLMClient
 from reportedly.prompts import PromptRegistry, prompt_hash
-from reportedly.schema import Document, Draft, Usage
+from reportedly.replies import QuotedReply
+from reportedly.schema import Document, Usage
 from reportedly.settings import Settings
 
 from tests.fakellm import FakeLLM, Reply
@@ -86,10 +92,10 @@ async def make_client(fake_llm: FakeLLM) -> AsyncIterator[Any]:
 
 async def test_valid_reply(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_tool(VALID, usage=(120, 40), model="served-model-v1")
-    done = await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    done = await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
 
-    assert type(done.value) is Draft  # not instructor's wrapper subclass
-    assert done.value == Draft.model_validate(VALID)
+    assert type(done.value) is QuotedReply  # not instructor's wrapper subclass
+    assert done.value == QuotedReply.model_validate(VALID)
     assert done.value.claims[0].timeframe.start is not None
     assert done.value.claims[0].timeframe.start.isoformat() == "2024-07-01"
     assert done.attempts == 1
@@ -100,14 +106,14 @@ async def test_valid_reply(fake_llm: FakeLLM, make_client: Any) -> None:
     assert request["model"] == "test-model"
     assert request["temperature"] == 0.0
     assert request["messages"] == MESSAGES
-    assert request["tool_choice"]["function"]["name"] == "Draft"
+    assert request["tool_choice"]["function"]["name"] == "QuotedReply"
 
 
 async def test_tools_schema_carries_dates_as_date_strings(
     fake_llm: FakeLLM, make_client: Any
 ) -> None:
     fake_llm.reply_tool(VALID)
-    await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     [tool] = fake_llm.requests[0]["tools"]
     assert tool["type"] == "function"
     params = tool["function"]["parameters"]
@@ -123,7 +129,7 @@ async def test_invalid_then_valid_reasks_and_sums_usage(
 ) -> None:
     fake_llm.reply_tool(invalid_confidence(), usage=(100, 30))
     fake_llm.reply_tool(VALID, usage=(150, 35))
-    done = await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    done = await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
 
     assert done.attempts == 2
     assert done.usage == Usage(prompt_tokens=250, completion_tokens=65, total_tokens=315)
@@ -144,7 +150,7 @@ async def test_invalid_every_time_is_model_output_invalid(
 ) -> None:
     fake_llm.queue(*[Reply.tool(invalid_confidence()) for _ in range(2)])
     with pytest.raises(ModelOutputInvalid) as caught:
-        await make_client(retries=1).complete(MESSAGES, Draft, temperature=0.0)
+        await make_client(retries=1).complete(MESSAGES, QuotedReply, temperature=0.0)
 
     assert len(fake_llm.requests) == 2  # one try + one re-ask, no more
     detail = caught.value.detail
@@ -156,26 +162,77 @@ async def test_invalid_every_time_is_model_output_invalid(
 async def test_broken_json_is_model_output_invalid(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_tool('{"summary": "x", "claims": [')
     with pytest.raises(ModelOutputInvalid) as caught:
-        await make_client(retries=0).complete(MESSAGES, Draft, temperature=0.0)
+        await make_client(retries=0).complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "JSON" in caught.value.detail
 
 
 async def test_missing_required_field_names_the_field(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_tool({"headline": None, "claims": []})
     with pytest.raises(ModelOutputInvalid) as caught:
-        await make_client(retries=0).complete(MESSAGES, Draft, temperature=0.0)
+        await make_client(retries=0).complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "summary: Field required" in caught.value.detail
 
 
-@pytest.mark.parametrize("body", ["<html>502 Bad Gateway</html>", "{}", '{"choices": []}'])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("<html>502 Bad Gateway</html>", "the body is not JSON"),
+        ("{}", "the reply has no choices"),
+        ('{"choices": []}', "the reply has no choices"),
+        ('{"choices": null}', "the reply has no choices"),
+        ('{"choices": [{"index": 0, "finish_reason": "stop"}]}', "has no message"),
+    ],
+)
 async def test_non_completion_body_is_blamed_on_the_endpoint(
-    fake_llm: FakeLLM, make_client: Any, body: str
+    fake_llm: FakeLLM, make_client: Any, body: str, why: str
 ) -> None:
     fake_llm.always(Reply.error(200, body=body))
     with pytest.raises(ModelOutputInvalid) as caught:
-        await make_client(retries=1).complete(MESSAGES, Draft, temperature=0.0)
-    assert "not a usable chat completion" in caught.value.detail
-    assert fake_llm.base_url in caught.value.detail
+        await make_client(retries=1).complete(MESSAGES, QuotedReply, temperature=0.0)
+    detail = caught.value.detail
+    assert "not a usable chat completion" in detail and why in detail
+    assert fake_llm.base_url in detail
+    # Said in the protocol's terms, not in whatever Python error instructor tripped over.
+    assert "NoneType" not in detail and "index out of range" not in detail
+
+
+async def test_content_filter_is_a_refusal(fake_llm: FakeLLM, make_client: Any) -> None:
+    fake_llm.always(Reply.tool(VALID, finish_reason="content_filter"))
+    with pytest.raises(ModelRefused) as caught:
+        await make_client(retries=0).complete(MESSAGES, QuotedReply, temperature=0.0)
+    assert "content_filter" in caught.value.detail
+    assert caught.value.status == 502
+
+
+async def test_refusal_message_is_a_refusal(fake_llm: FakeLLM, make_client: Any) -> None:
+    refusal = {
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": None, "refusal": "I can't help."},
+            }
+        ]
+    }
+    fake_llm.always(Reply.error(200, body=json.dumps(refusal)))
+    with pytest.raises(ModelRefused) as caught:
+        await make_client(retries=1).complete(MESSAGES, QuotedReply, temperature=0.0)
+    assert "I can't help." in caught.value.detail
+
+
+async def test_a_bug_of_ours_is_not_blamed_on_the_endpoint(
+    fake_llm: FakeLLM, make_client: Any
+) -> None:
+    class Buggy(QuotedReply):
+        @field_validator("summary")
+        @classmethod
+        def crash(cls, value: str) -> str:
+            raise ZeroDivisionError("our own mistake")
+
+    fake_llm.always(Reply.tool(VALID))
+    with pytest.raises(Exception) as caught:
+        await make_client(retries=0).complete(MESSAGES, Buggy, temperature=0.0)
+    assert not isinstance(caught.value, ReportedlyError)  # a 500 with a traceback, not a 502
 
 
 async def test_prose_instead_of_a_tool_call_is_model_output_invalid(
@@ -183,7 +240,7 @@ async def test_prose_instead_of_a_tool_call_is_model_output_invalid(
 ) -> None:
     fake_llm.always(Reply.content("Here are the claims: none."))
     with pytest.raises(ModelOutputInvalid) as caught:
-        await make_client(retries=1).complete(MESSAGES, Draft, temperature=0.0)
+        await make_client(retries=1).complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "after 2 attempts: no structured reply" in caught.value.detail
 
 
@@ -192,7 +249,7 @@ async def test_truncated_output_is_model_output_invalid(
 ) -> None:
     fake_llm.reply_tool('{"summary": "x", "cla', finish_reason="length")
     with pytest.raises(ModelOutputInvalid) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "cut off" in caught.value.detail
     assert len(fake_llm.requests) == 1
 
@@ -200,7 +257,7 @@ async def test_truncated_output_is_model_output_invalid(
 async def test_server_error_is_upstream_unavailable(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_error(500, message="model crashed")
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "HTTP 500" in caught.value.detail
     assert "model crashed" in caught.value.detail
     assert "Retry-After" not in caught.value.headers
@@ -210,14 +267,14 @@ async def test_server_error_is_upstream_unavailable(fake_llm: FakeLLM, make_clie
 async def test_client_error_is_upstream_unavailable(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_error(401, message="bad api key")
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "HTTP 401" in caught.value.detail and "bad api key" in caught.value.detail
 
 
 async def test_rate_limit_passes_retry_after_on(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_error(429, headers={"Retry-After": "7"}, message="slow down")
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert caught.value.headers == {"Retry-After": "7"}
     assert "429" in caught.value.detail and "slow down" in caught.value.detail
     assert len(fake_llm.requests) == 1
@@ -228,7 +285,7 @@ async def test_rate_limit_without_retry_after_gets_default(
 ) -> None:
     fake_llm.reply_error(429)
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert caught.value.headers == {"Retry-After": "30"}
 
 
@@ -238,7 +295,7 @@ async def test_error_after_a_reask_is_still_upstream_error(
     fake_llm.reply_tool(invalid_confidence())
     fake_llm.reply_error(503, message="overloaded")
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "HTTP 503" in caught.value.detail
 
 
@@ -247,7 +304,7 @@ async def test_slow_reply_times_out_within_the_timeout(fake_llm: FakeLLM, make_c
     client = make_client(timeout=0.5)
     began = time.monotonic()
     with pytest.raises(UpstreamTimeout) as caught:
-        await client.complete(MESSAGES, Draft, temperature=0.0)
+        await client.complete(MESSAGES, QuotedReply, temperature=0.0)
     elapsed = time.monotonic() - began
     assert 0.4 <= elapsed < 1.5
     assert "0.5 s" in caught.value.detail
@@ -264,7 +321,7 @@ async def test_overall_deadline_bounds_a_trickling_reply(
     assert client.deadline == pytest.approx(0.6)
     began = time.monotonic()
     with pytest.raises(UpstreamTimeout) as caught:
-        await client.complete(MESSAGES, Draft, temperature=0.0)
+        await client.complete(MESSAGES, QuotedReply, temperature=0.0)
     assert 0.5 <= time.monotonic() - began < 1.3
     assert "did not finish within 0.6 s" in caught.value.detail
 
@@ -277,7 +334,7 @@ async def test_connection_refused_is_upstream_unavailable(make_client: Any) -> N
     client = make_client(base_url=f"http://127.0.0.1:{port}/v1")
     began = time.monotonic()
     with pytest.raises(UpstreamUnavailable) as caught:
-        await client.complete(MESSAGES, Draft, temperature=0.0)
+        await client.complete(MESSAGES, QuotedReply, temperature=0.0)
     assert time.monotonic() - began < 3
     assert f"127.0.0.1:{port}" in caught.value.detail
     assert "Could not reach" in caught.value.detail
@@ -288,19 +345,19 @@ async def test_dropped_connection_is_upstream_unavailable(
 ) -> None:
     fake_llm.reply_disconnect()
     with pytest.raises(UpstreamUnavailable):
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
 
 
 async def test_empty_queue_fails_loudly(fake_llm: FakeLLM, make_client: Any) -> None:
     with pytest.raises(UpstreamUnavailable) as caught:
-        await make_client().complete(MESSAGES, Draft, temperature=0.0)
+        await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert "no reply queued" in caught.value.detail
 
 
 async def test_reply_without_usage_counts_zero_for_it(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_tool(invalid_confidence(), usage=None)
     fake_llm.reply_tool(VALID, usage=(50, 10))
-    done = await make_client().complete(MESSAGES, Draft, temperature=0.0)
+    done = await make_client().complete(MESSAGES, QuotedReply, temperature=0.0)
     assert done.attempts == 2
     assert done.usage == Usage(prompt_tokens=50, completion_tokens=10, total_tokens=60)
 
@@ -310,9 +367,9 @@ async def test_json_modes_read_message_content(
     fake_llm: FakeLLM, make_client: Any, mode: LLMMode
 ) -> None:
     fake_llm.reply_content(VALID, usage=(70, 20))
-    done = await make_client(mode=mode).complete(MESSAGES, Draft, temperature=0.2)
-    assert type(done.value) is Draft  # not instructor's wrapper subclass
-    assert done.value == Draft.model_validate(VALID)
+    done = await make_client(mode=mode).complete(MESSAGES, QuotedReply, temperature=0.2)
+    assert type(done.value) is QuotedReply  # not instructor's wrapper subclass
+    assert done.value == QuotedReply.model_validate(VALID)
     [request] = fake_llm.requests
     assert "tools" not in request
     expected = "json_schema" if mode == "json_schema" else "json_object"
@@ -321,7 +378,7 @@ async def test_json_modes_read_message_content(
 
 async def test_max_tokens_is_sent_when_given(fake_llm: FakeLLM, make_client: Any) -> None:
     fake_llm.reply_tool(VALID)
-    await make_client().complete(MESSAGES, Draft, temperature=0.0, max_tokens=512)
+    await make_client().complete(MESSAGES, QuotedReply, temperature=0.0, max_tokens=512)
     assert fake_llm.requests[0]["max_tokens"] == 512
 
 
@@ -329,7 +386,7 @@ async def test_shared_http_client_is_left_open(fake_llm: FakeLLM) -> None:
     async with httpx.AsyncClient() as http:
         client = LLMClient(base_url=fake_llm.base_url, api_key="k", model="m", http_client=http)
         fake_llm.reply_tool(VALID)
-        await client.complete(MESSAGES, Draft, temperature=0.0)
+        await client.complete(MESSAGES, QuotedReply, temperature=0.0)
         await client.aclose()
         assert not http.is_closed
         assert fake_llm.received[0].headers.get("authorization") == "Bearer k"
@@ -354,26 +411,39 @@ def prompts() -> PromptRegistry:
     return PromptRegistry.load(PROMPTS_DIR)
 
 
+def llm_backend(
+    client: LLMClient, prompts: PromptRegistry, name: str = "llm", **planner: Any
+) -> LLMBackend:
+    plan = LLMPlanner(
+        backend=name, model=client.model, mode=client.mode, retries=client.retries, **planner
+    )
+    return LLMBackend(plan, prompts, lambda: client)
+
+
 async def test_backend_plan_names_prompt_and_fingerprints_the_run(
     make_client: Any, prompts: PromptRegistry
 ) -> None:
-    backend = LLMBackend("llm", make_client(), prompts, temperature=0.0)
+    backend = llm_backend(make_client(), prompts, temperature=0.0)
     newest, v1 = backend.plan(None), backend.plan("claims@1")
-    assert (newest.backend, newest.model, newest.prompt) == ("llm", "test-model", "claims@2")
-    assert v1.prompt == "claims@1"
+    assert (newest.backend, newest.model, newest.prompt_ref) == ("llm", "test-model", "claims@2")
+    assert v1.prompt_ref == "claims@1"
+    assert newest.prompt is prompts.get("claims@2")  # resolved once, carried by the plan
     expected = prompt_hash(
         prompts.get("claims@2"),
-        Draft.model_json_schema(),
+        QuotedReply.model_json_schema(),
         "test-model",
         {"temperature": 0.0, "mode": "tools", "retries": 2},
     )
     assert newest.prompt_hash == expected
     assert v1.prompt_hash != newest.prompt_hash
     assert backend.plan("claims").prompt_hash == newest.prompt_hash
+    other_model = backend.plan(None, model="bigger-model")
+    assert other_model.model == "bigger-model"
+    assert other_model.prompt_hash != newest.prompt_hash
 
-    warmer = LLMBackend("llm", make_client(), prompts, temperature=0.7)
+    warmer = llm_backend(make_client(), prompts, temperature=0.7)
     assert warmer.plan(None).prompt_hash != newest.prompt_hash
-    other_mode = LLMBackend("llm", make_client(mode="json_schema"), prompts, temperature=0.0)
+    other_mode = llm_backend(make_client(mode="json_schema"), prompts, temperature=0.0)
     assert other_mode.plan(None).prompt_hash != newest.prompt_hash
     with pytest.raises(UnknownPrompt):
         backend.plan("claims@7")
@@ -382,14 +452,16 @@ async def test_backend_plan_names_prompt_and_fingerprints_the_run(
 async def test_backend_extract_sends_the_rendered_prompt(
     fake_llm: FakeLLM, make_client: Any, prompts: PromptRegistry
 ) -> None:
-    backend = LLMBackend("local", make_client(model="smol"), prompts, max_tokens=1024)
+    backend = llm_backend(make_client(model="smol"), prompts, "local", max_tokens=1024)
     plan = backend.plan("claims@1")
     fake_llm.reply_tool(invalid_confidence(), usage=(300, 50))
     fake_llm.reply_tool(VALID, usage=(400, 60), model="smol-q8")
     text = "Officials said the bridge will reopen."
     run = await backend.extract(article(text, title="Bridge", published=dt.date(2024, 6, 1)), plan)
 
-    assert run.draft.claims[0].evidence == ["Officials said the bridge will reopen."]
+    assert [q.text for q in run.draft.claims[0].evidence] == [
+        "Officials said the bridge will reopen."
+    ]
     assert (run.model, run.attempts) == ("smol-q8", 2)
     assert run.usage == Usage(prompt_tokens=700, completion_tokens=110, total_tokens=810)
     assert run.warnings == []
@@ -405,7 +477,7 @@ async def test_backend_extract_sends_the_rendered_prompt(
 async def test_backend_warns_when_no_claims(
     fake_llm: FakeLLM, make_client: Any, prompts: PromptRegistry
 ) -> None:
-    backend = LLMBackend("llm", make_client(), prompts)
+    backend = llm_backend(make_client(), prompts)
     fake_llm.reply_tool({"headline": None, "summary": "Nothing claimed.", "claims": []})
     run = await backend.extract(article("Weather was fine."), backend.plan(None))
     assert run.warnings == ["The model returned no claims."]
@@ -443,25 +515,6 @@ async def test_error_details_never_show_url_credentials(make_client: Any) -> Non
         port = sock.getsockname()[1]
     client = make_client(base_url=f"http://user:s3cret@127.0.0.1:{port}/v1?key=s3cret")
     with pytest.raises(UpstreamUnavailable) as caught:
-        await client.complete(MESSAGES, Draft, temperature=0.0)
+        await client.complete(MESSAGES, QuotedReply, temperature=0.0)
     assert f"127.0.0.1:{port}/v1" in caught.value.detail
     assert "s3cret" not in caught.value.detail
-
-
-def test_memoised_async_validator_check_still_refuses_every_time() -> None:
-    # reportedly.llm memoises instructor's per-call check for speed; a refusal must not be cached.
-    from instructor.v2.validation import async_validators
-    from pydantic import BaseModel
-
-    class Checked(BaseModel):
-        x: int
-
-        @async_validators.async_field_validator("x")
-        async def positive(self, value: int) -> int:
-            return value
-
-    for _ in range(2):
-        with pytest.raises(ValueError, match="async validators are not supported"):
-            async_validators.reject_async_validators(Checked)
-    async_validators.reject_async_validators(Draft)  # a plain model passes, and is remembered
-    async_validators.reject_async_validators(Draft)

@@ -17,24 +17,18 @@ from typing import Any
 
 import httpx
 import pytest
-from reportedly.backends import local as local_module
 from reportedly.backends.base import Article, BackendRun, Plan
-from reportedly.backends.llm import LLMBackend
-from reportedly.backends.local import (
-    BOUNDS,
-    INSTALL_HINT,
-    LOCAL_MAX_TOKENS,
-    MODEL_ALIAS,
-    BoundedDraft,
-    LocalBackend,
-    LocalServer,
-    find_gguf,
-)
-from reportedly.errors import BackendUnavailable
-from reportedly.llm import LLMClient
-from reportedly.pipeline import open_services, summarize
+from reportedly.backends.llm import LLMPlanner
+from reportedly.backends.local import server as server_module
+from reportedly.backends.local.backend import LocalBackend
+from reportedly.backends.local.grammar import BOUNDS, LOCAL_MAX_TOKENS, BoundedReply
+from reportedly.backends.local.server import INSTALL_HINT, MODEL_ALIAS, LocalServer, find_gguf
+from reportedly.errors import BackendUnavailable, InvalidRequest
+from reportedly.pipeline import summarize
 from reportedly.prompts import PromptRegistry
-from reportedly.schema import Draft, Summary, SummaryRequest
+from reportedly.replies import QuotedReply
+from reportedly.schema import Summary, SummaryRequest
+from reportedly.services import open_services
 from reportedly.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
@@ -182,7 +176,7 @@ async def test_server_that_dies_at_startup_reports_its_log(
 ) -> None:
     bogus = tmp_path / "not-a-model.gguf"
     bogus.write_bytes(b"this is not a GGUF file")
-    monkeypatch.setattr(local_module, "find_gguf", lambda: bogus)
+    monkeypatch.setattr(server_module, "find_gguf", lambda: bogus)
     srv = LocalServer(local_settings, startup_timeout=60)
     with pytest.raises(BackendUnavailable, match="exited with code") as info:
         await srv.start()
@@ -199,38 +193,34 @@ def test_plan_needs_no_server_and_hashes_the_grammar_bounds(tmp_path: Path) -> N
     backend = LocalBackend(settings, prompts)
     plan = backend.plan(None)
     assert (plan.backend, plan.model) == ("local", MODEL_ALIAS)
-    assert plan.prompt == prompts.get(None).ref
+    assert plan.prompt_ref == prompts.get(None).ref
     assert not backend.server.started and backend.server.pid is None
     # Same prompt, same params: same hash; the remote llm backend's hash differs (bounds).
-    assert backend.plan(plan.prompt).prompt_hash == plan.prompt_hash
-    remote = LLMBackend(
-        "local",
-        LLMClient(
-            base_url="http://x/v1",
-            api_key=None,
-            model=MODEL_ALIAS,
-            timeout=settings.local_timeout,
-            retries=settings.retries,
-        ),
-        prompts,
+    assert backend.plan(plan.prompt_ref).prompt_hash == plan.prompt_hash
+    unbounded = LLMPlanner(
+        backend="local",
         model=MODEL_ALIAS,
+        mode="tools",
+        retries=settings.retries,
         max_tokens=LOCAL_MAX_TOKENS,
     )
-    assert remote.plan(plan.prompt).prompt_hash != plan.prompt_hash
+    assert unbounded.plan(prompts, plan.prompt_ref, None).prompt_hash != plan.prompt_hash
+    with pytest.raises(InvalidRequest, match="llm backend"):
+        backend.plan(None, model="gpt-4o")
 
 
-def test_bounded_draft_bounds_only_the_schema() -> None:
-    schema = BoundedDraft.model_json_schema()
-    assert schema["title"] == "Draft"
+def test_bounded_reply_bounds_only_the_schema() -> None:
+    schema = BoundedReply.model_json_schema()
+    assert schema["title"] == "QuotedReply"
     assert schema["properties"]["claims"]["maxItems"] == BOUNDS["claims"]
-    claim = schema["$defs"]["DraftClaim"]["properties"]
+    claim = schema["$defs"]["QuotedClaim"]["properties"]
     assert claim["evidence"]["maxItems"] == BOUNDS["evidence"]
     assert claim["evidence"]["items"]["maxLength"] == BOUNDS["quote_chars"]
     assert schema["$defs"]["Timeframe"]["properties"]["start"]["anyOf"][0]["format"] == "date"
-    assert "maxItems" not in Draft.model_json_schema()["properties"]["claims"]
-    # Validation stays Draft's: the bounds steer the grammar, they never reject a reply.
+    assert "maxItems" not in QuotedReply.model_json_schema()["properties"]["claims"]
+    # Validation stays QuotedReply's: the bounds steer the grammar, they never reject a reply.
     many = {"summary": "s", "claims": [_draft_claim(str(i)) for i in range(10)]}
-    assert len(BoundedDraft.model_validate(many).claims) == 10
+    assert len(BoundedReply.model_validate(many).claims) == 10
 
 
 def _draft_claim(text: str) -> dict[str, Any]:
@@ -309,4 +299,5 @@ async def test_invented_claims_are_dropped_and_counted(
         # A dropped claim's quotes are really not in the article, not even verbatim.
         for model_claim in (c for c in draft.claims if c.claim.strip() == gone.claim):
             if model_claim.claim.strip() not in kept:
-                assert not any(len(q.split()) >= 3 and q in text for q in model_claim.evidence)
+                quotes = [q.text for q in model_claim.evidence]
+                assert not any(len(q.split()) >= 3 and q in text for q in quotes)

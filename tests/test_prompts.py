@@ -9,8 +9,8 @@ import jinja2
 import pytest
 from jinja2.exceptions import SecurityError
 from reportedly.bundled import PROMPTS_DIR
-from reportedly.errors import UnknownPrompt
-from reportedly.prompts import PromptFileInvalid, PromptRegistry, prompt_hash
+from reportedly.errors import PromptFileInvalid, UnknownPrompt
+from reportedly.prompts import PromptRegistry, prompt_hash
 from reportedly.schema import Draft
 
 PROMPTS = PROMPTS_DIR
@@ -56,7 +56,7 @@ def shipped() -> PromptRegistry:
 
 
 def test_shipped_versions_are_never_edited(shipped: PromptRegistry) -> None:
-    current = {entry["ref"]: entry["hash"] for entry in shipped.list()}
+    current = {entry.ref: entry.hash for entry in shipped.entries()}
     for ref, recorded in RECORDED_TEXT_HASHES.items():
         assert current.get(ref) == recorded, f"{ref} was edited: add a new version instead"
     unrecorded = set(current) - set(RECORDED_TEXT_HASHES)
@@ -120,7 +120,7 @@ def test_bare_task_and_none_resolve_to_newest(shipped: PromptRegistry) -> None:
     assert shipped.get("claims@v1").ref == "claims@1"
     assert shipped.get(" Claims@1 ").ref == "claims@1"
     assert shipped.get("").ref == "claims@2"
-    latest = {entry["ref"]: entry["latest"] for entry in shipped.list()}
+    latest = {entry.ref: entry.latest for entry in shipped.entries()}
     assert latest == {"claims@1": False, "claims@2": True}
 
 
@@ -132,11 +132,11 @@ def test_unknown_reference_lists_what_exists(shipped: PromptRegistry, ref: str) 
     assert caught.value.status == 422
 
 
-def test_list_describes_each_version(shipped: PromptRegistry) -> None:
-    [v1, v2] = shipped.list()
-    assert (v1["id"], v1["version"], v1["ref"]) == ("claims", 1, "claims@1")
-    assert v2["description"] and v2["model"] == "gpt-4o-mini"
-    assert len(v1["hash"]) == 16 and v1["hash"] != v2["hash"]
+def test_entries_describe_each_version(shipped: PromptRegistry) -> None:
+    [v1, v2] = shipped.entries()
+    assert (v1.id, v1.version, v1.ref) == ("claims", 1, "claims@1")
+    assert v2.description and v2.model == "gpt-4o-mini"
+    assert len(v1.hash) == 16 and v1.hash != v2.hash
 
 
 def test_template_using_a_missing_variable_fails_at_load(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""HTTP routes. Thin: parsing is Litestar's, the work is `service.pipeline.summarize`."""
+"""HTTP routes. Thin: parsing is Litestar's, the work is `reportedly.pipeline.summarize`."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 import reportedly
 from reportedly.errors import BadInput, InvalidRequest, UnsupportedMediaType, validation_detail
-from reportedly.pipeline import Services, summarize
+from reportedly.pipeline import summarize
 from reportedly.problems import problem_for
+from reportedly.prompts import PromptInfo
 from reportedly.schema import BatchRequest, Summary, SummaryRequest
+from reportedly.services import Services
 
-_QUERY_FIELDS = ("title", "published", "prompt", "backend")
+_QUERY_FIELDS = ("title", "published", "prompt", "backend", "model")
 
 
 class ArticleRequest(Request[Any, Any, Any]):
@@ -103,8 +105,8 @@ class SummaryController(Controller):
         return BatchResults(results=await asyncio.gather(*(one(item) for item in data.items)))
 
     @get("/prompts", summary="Prompt versions with their hashes")
-    async def prompts(self, services: NamedDependency[Services]) -> list[dict[str, Any]]:
-        return services.prompts.list()
+    async def prompts(self, services: NamedDependency[Services]) -> list[PromptInfo]:
+        return services.prompts.entries()
 
 
 @get("/healthz", summary="Liveness, version and default backend")

@@ -13,8 +13,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 import reportedly
 from reportedly.api import ArticleRequest, SummaryController, healthz, provide_services
-from reportedly.pipeline import open_services
 from reportedly.problems import exception_handlers
+from reportedly.services import open_services
 from reportedly.settings import Settings
 
 

@@ -1,30 +1,29 @@
-"""`reportedly`: serve the API, summarize a file, list prompts, run evals."""
+"""`reportedly`: serve the API, summarize a file, list prompts, run evals.
+
+Only typer is imported up front: each command imports what it needs, so `--help` and a
+cached `summarize` start without the web framework, the LLM SDK, spaCy or scipy.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from reportedly.errors import ReportedlyError
-from reportedly.prompts import PromptFileInvalid, PromptRegistry
-from reportedly.schema import Summary, SummaryRequest
-from reportedly.settings import BackendName, Settings
+from reportedly.evals.cli import app as eval_app
+
+if TYPE_CHECKING:
+    from reportedly.schema import Summary, SummaryRequest
+    from reportedly.settings import Settings
 
 app = typer.Typer(
     help="reportedly: who claims what, on whose authority, about when, and how firmly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
+app.add_typer(eval_app, name="eval", help="Run, report and compare evals.")
 
 BackendOption = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional here
@@ -42,29 +41,32 @@ def serve(
     ] = 1,
 ) -> None:
     """Start the HTTP API (docs at /docs)."""
+    import os
+
     import uvicorn
 
     from reportedly.app import create_app
+    from reportedly.logs import uvicorn_log_config
+    from reportedly.prompts import PromptRegistry
 
     settings = _settings(backend)
     PromptRegistry.load(settings.prompts_dir)  # a broken prompt file fails here, not in a worker
     name = settings.resolved_default_backend
     if workers > 1 and name == "local":
         _fail("The local backend runs one model server: use --workers 1.", code=2)
-    err.print(f"reportedly: default backend [bold]{name}[/]; docs at http://{host}:{port}/docs")
+    _stderr(f"reportedly: default backend [bold]{name}[/]; docs at http://{host}:{port}/docs")
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": uvicorn_log_config(),
+        "server_header": False,
+    }
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), **options)
         return
     # Worker processes build their own app from the environment, so pass overrides through it.
     os.environ["REPORTEDLY_DEFAULT_BACKEND"] = name
-    uvicorn.run(
-        "reportedly.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-    )
+    uvicorn.run("reportedly.app:create_app_from_env", factory=True, workers=workers, **options)
 
 
 @app.command()
@@ -81,32 +83,20 @@ def summarize(
     pretty: Annotated[bool, typer.Option("--pretty", help="A readable view, not JSON.")] = False,
 ) -> None:
     """Summarize one article and print the response (JSON by default)."""
-    from reportedly.pipeline import open_services
-    from reportedly.pipeline import summarize as run_summary
+    import asyncio
 
-    text = _read(file)
+    from reportedly.errors import ReportedlyError
+
+    request = _summary_request(_read(file), html, title, published, prompt, backend)
     try:
-        date = dt.date.fromisoformat(published) if published else None
-    except ValueError:
-        _fail(f"--published must be YYYY-MM-DD, not {published!r}.", code=2)
-    request = SummaryRequest(
-        text=None if html else text,
-        html=text if html else None,
-        title=title,
-        published=date,
-        prompt=prompt,
-        backend=backend,
-    )
-
-    async def run() -> Summary:
-        async with open_services(_settings(backend)) as services:
-            return await run_summary(services, request)
-
-    try:
-        result = asyncio.run(run())
+        result = asyncio.run(_summarize(_settings(backend), request))
     except ReportedlyError as exc:
         _fail(f"{exc.title}: {exc.detail}", code=2 if exc.status < 500 else 1)
     if pretty:
+        from rich.console import Console
+
+        from reportedly.summary_table import print_summary
+
         print_summary(result, Console())
     else:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
@@ -115,47 +105,56 @@ def summarize(
 @app.command()
 def prompts() -> None:
     """List prompt versions with their hashes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from reportedly.prompts import PromptRegistry
+    from reportedly.settings import Settings
+
     table = Table("ref", "hash", "description")
-    for entry in PromptRegistry.load(Settings().prompts_dir).list():
-        table.add_row(str(entry["ref"]), str(entry["hash"]), str(entry["description"]))
+    for entry in PromptRegistry.load(Settings().prompts_dir).entries():
+        table.add_row(entry.ref, entry.hash, entry.description)
     Console().print(table)
 
 
-def print_summary(result: Summary, console: Console) -> None:
-    console.print(f"[bold]{result.headline or '(no headline)'}[/]")
-    console.print(result.summary, style="italic")
-    table = Table(show_lines=True, expand=True)
-    table.add_column("#", justify="right")
-    # The claim is what a reader came for: it gets most of a narrow terminal's width.
-    table.add_column("claim", ratio=3)
-    for name in ("who", "source", "when"):
-        table.add_column(name, ratio=1, overflow="fold")
-    table.add_column("conf.")
-    for n, claim in enumerate(result.claims, 1):
-        when = claim.timeframe.text or ""
-        if claim.timeframe.start:
-            when += f"\n{claim.timeframe.start}..{claim.timeframe.end or ''}"
-        table.add_row(
-            str(n),
-            claim.claim,
-            ", ".join(claim.who),
-            f"{claim.source.name}\n({claim.source.type})",
-            when,
-            claim.confidence,
-        )
-    console.print(table)
-    meta = result.meta
-    console.print(
-        f"backend={meta.backend} model={meta.model} prompt={meta.prompt} "
-        f"claims={len(result.claims)} dropped={meta.dropped} cached={meta.cached} "
-        f"tokens={meta.usage.total_tokens} latency={meta.latency_ms:.0f}ms "
-        f"removed={len(result.document.removed)} furniture ranges"
+def _summary_request(
+    text: str,
+    html: bool,
+    title: str | None,
+    published: str | None,
+    prompt: str | None,
+    backend: str | None,
+) -> SummaryRequest:
+    import datetime as dt
+
+    from reportedly.schema import SummaryRequest
+
+    try:
+        date = dt.date.fromisoformat(published) if published else None
+    except ValueError:
+        _fail(f"--published must be YYYY-MM-DD, not {published!r}.", code=2)
+    return SummaryRequest(
+        text=None if html else text,
+        html=text if html else None,
+        title=title,
+        published=date,
+        prompt=prompt,
+        backend=backend,
     )
-    for warning in meta.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+
+
+async def _summarize(settings: Settings, request: SummaryRequest) -> Summary:
+    from reportedly.pipeline import summarize as run_summary
+    from reportedly.services import open_services
+
+    async with open_services(settings) as services:
+        return await run_summary(services, request)
 
 
 def _settings(backend: str | None) -> Settings:
+    from reportedly.errors import ReportedlyError
+    from reportedly.settings import BackendName, Settings
+
     settings = Settings()
     if backend is not None:
         try:
@@ -182,20 +181,21 @@ def _fail(message: str, *, code: int) -> NoReturn:
 
 
 def _print_error(message: str) -> None:
+    from rich.markup import escape
+
     # Escaped: paths and details may hold "[...]", which rich would read as markup.
-    err.print(f"[red]error:[/] {escape(message)}")
+    _stderr(f"[red]error:[/] {escape(message)}")
 
 
-def _mount_evals() -> None:
-    from reportedly.evals.cli import app as eval_app
+def _stderr(markup: str) -> None:
+    from rich.console import Console
 
-    app.add_typer(eval_app, name="eval", help="Run, report and compare evals.")
-
-
-_mount_evals()
+    Console(stderr=True, soft_wrap=True).print(markup)  # soft wrap: one line in logs
 
 
 def main() -> None:
+    from reportedly.errors import PromptFileInvalid
+
     try:
         app()
     except PromptFileInvalid as exc:  # a prompt author's mistake: say where, not a traceback

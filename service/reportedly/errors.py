@@ -8,6 +8,10 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 
+class PromptFileInvalid(ValueError):
+    """A prompt file (or the prompts directory) cannot be used; raised at load time."""
+
+
 class ReportedlyError(Exception):
     status: int = 500
     title: str = "Internal error"
@@ -47,6 +51,12 @@ class BackendUnavailable(ReportedlyError):
 
 class ModelOutputInvalid(ReportedlyError):
     status, title, type_slug = 502, "Model output invalid", "model-output-invalid"
+
+
+class ModelRefused(ReportedlyError):
+    """The model (or the endpoint's content filter) declined to answer."""
+
+    status, title, type_slug = 502, "Model refused", "model-refused"
 
 
 class UpstreamUnavailable(ReportedlyError):

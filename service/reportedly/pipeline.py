@@ -1,103 +1,61 @@
-"""The one code path from request to grounded response, shared by HTTP, the CLI and the evals."""
+"""The one code path from request to grounded response, shared by HTTP, the CLI and the evals:
+prepare the document → plan → cache → backend → ground."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
 import anyio.to_thread
-import httpx
 
-from reportedly.backends.base import Article, Backend
-from reportedly.cache import ResponseCache, cache_key
+from reportedly.backends.base import Article, Plan
+from reportedly.cache import cache_key
 from reportedly.cleaning import clean, clean_view
 from reportedly.errors import InvalidRequest, PayloadTooLarge
-from reportedly.extraction import html_to_text
 from reportedly.grounding import ground
-from reportedly.prompts import PromptRegistry
+from reportedly.html_text import html_to_text
 from reportedly.schema import Document, Meta, Summary, SummaryRequest
-from reportedly.settings import BackendName, Settings
+from reportedly.services import Services
+from reportedly.settings import Settings
 
 # Bumped when cleaning or grounding changes what a cached response would contain.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 T = TypeVar("T")
 
 
-@dataclass
-class Services:
-    """Long-lived resources: built once per process (app lifespan, CLI run, eval run)."""
-
-    settings: Settings
-    prompts: PromptRegistry
-    http: httpx.AsyncClient
-    cache: ResponseCache | None
-    _backends: dict[str, Backend] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    def backend(self, requested: str | None) -> Backend:
-        name = self.settings.backend_name(requested)
-        if name not in self._backends:
-            self._backends[name] = _BACKEND_FACTORIES[name](self)
-        return self._backends[name]
-
-    async def warm_up(self, name: str) -> None:
-        """Start what a backend needs (spaCy, the local model server) before the first request."""
-        await self.backend(name).start()
-
-    async def aclose(self) -> None:
-        for backend in self._backends.values():
-            await backend.aclose()
-        self._backends.clear()
-
-
-def _rules(services: Services) -> Backend:
-    from reportedly.backends.rules.backend import RulesBackend
-
-    return RulesBackend()
-
-
-def _llm(services: Services) -> Backend:
-    from reportedly.backends.llm import build_llm_backend
-
-    return build_llm_backend(services.settings, services.prompts, services.http)
-
-
-def _local(services: Services) -> Backend:
-    from reportedly.backends.local import LocalBackend
-
-    return LocalBackend(services.settings, services.prompts, services.http)
-
-
-_BACKEND_FACTORIES: dict[BackendName, Callable[[Services], Backend]] = {
-    "rules": _rules,
-    "llm": _llm,
-    "local": _local,
-}
-
-
-@asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    prompts = PromptRegistry.load(settings.prompts_dir)
-    cache = ResponseCache(settings.cache_dir / "cache.sqlite3") if settings.cache_enabled else None
-    # Connection limits follow the batch concurrency so a batch never queues inside httpx.
-    limits = httpx.Limits(
-        max_connections=max(64, settings.concurrency * 2), max_keepalive_connections=16
+async def summarize(services: Services, request: SummaryRequest) -> Summary:
+    """The grounded claims of one article, from the response cache when it has them."""
+    started = time.perf_counter()
+    html_cost = _OFF_LOOP if request.html is not None else 0
+    document = await _cpu(
+        partial(prepare_document, request, services.settings),
+        len(request.text or "") + html_cost,
     )
-    async with httpx.AsyncClient(limits=limits) as http:
-        services = Services(settings=settings, prompts=prompts, http=http, cache=cache)
-        try:
-            yield services
-        finally:
-            await services.aclose()
-            if cache is not None:
-                cache.close()
+    plan = services.backend(request.backend).plan(request.prompt, request.model)
+    # Warnings about the request itself are never cached: the same article may come back
+    # with another request.
+    notes = _request_warnings(services, request, plan)
+    key = _cache_key(services.settings, request, document, plan)
+    summary = await services.cache.get(key) if services.cache is not None else None
+    if summary is not None:
+        meta_update = {"cached": True, "attempts": 0}
+    else:
+        summary = await _extract(services, request, document, plan)
+        if services.cache is not None:
+            await services.cache.put(key, summary)
+        meta_update = {}
+    meta = summary.meta.model_copy(
+        update={
+            **meta_update,
+            "latency_ms": _ms_since(started),
+            "warnings": [*notes, *summary.meta.warnings],
+        }
+    )
+    return summary.model_copy(update={"id": _new_id(), "meta": meta})
 
 
 def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
@@ -121,21 +79,15 @@ def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
     return clean(text)
 
 
-async def summarize(services: Services, request: SummaryRequest) -> Summary:
-    started = time.perf_counter()
-    settings = services.settings
-    html_cost = _OFF_LOOP if request.html is not None else 0
-    document = await _cpu(
-        partial(prepare_document, request, settings), len(request.text or "") + html_cost
-    )
-    backend = services.backend(request.backend)
-    plan = backend.plan(request.prompt)
-    warnings: list[str] = []
-    if request.prompt is not None and plan.prompt is None:
-        services.prompts.get(request.prompt)  # a typo is still a 422, whatever the backend
-        warnings.append(f"The {plan.backend} backend uses no prompt; {request.prompt!r} ignored.")
+def _request_warnings(services: Services, request: SummaryRequest, plan: Plan) -> list[str]:
+    if request.prompt is None or plan.prompt is not None:
+        return []
+    services.prompts.get(request.prompt)  # a typo is still a 422, whatever the backend
+    return [f"The {plan.backend} backend uses no prompt; {request.prompt!r} ignored."]
 
-    key = cache_key(
+
+def _cache_key(settings: Settings, request: SummaryRequest, document: Document, plan: Plan) -> str:
+    return cache_key(
         PIPELINE_VERSION,
         document.text,
         request.title,
@@ -145,25 +97,26 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         plan.prompt_hash,
         settings.fuzzy_threshold,
     )
-    if services.cache is not None and (hit := await services.cache.get(key)) is not None:
-        meta = hit.meta.model_copy(
-            update={"cached": True, "latency_ms": _ms_since(started), "attempts": 0}
-        )
-        return hit.model_copy(update={"id": _new_id(), "meta": meta})
 
+
+async def _extract(
+    services: Services, request: SummaryRequest, document: Document, plan: Plan
+) -> Summary:
+    """Run the backend and ground its draft: a fresh, cacheable response."""
+    started = time.perf_counter()
     article = Article(
         document=document,
         clean_text=clean_view(document),
         title=request.title,
         published=request.published,
     )
-    run = await backend.extract(article, plan)
+    run = await services.backend(plan.backend).extract(article, plan)
     quotes = sum(len(claim.evidence) for claim in run.draft.claims)
     grounded = await _cpu(
-        partial(ground, run.draft, document, fuzzy_threshold=settings.fuzzy_threshold),
+        partial(ground, run.draft, document, fuzzy_threshold=services.settings.fuzzy_threshold),
         len(document.text) * quotes,
     )
-    summary = Summary(
+    return Summary(
         id=_new_id(),
         document=document,
         headline=request.title or run.draft.headline,
@@ -172,7 +125,7 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         meta=Meta(
             backend=plan.backend,
             model=run.model,
-            prompt=plan.prompt,
+            prompt=plan.prompt_ref,
             prompt_hash=plan.prompt_hash,
             usage=run.usage,
             attempts=run.attempts,
@@ -180,12 +133,9 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
             cached=False,
             dropped=len(grounded.dropped),
             dropped_claims=grounded.dropped,
-            warnings=[*warnings, *run.warnings, *grounded.warnings],
+            warnings=[*run.warnings, *grounded.warnings],
         ),
     )
-    if services.cache is not None:
-        await services.cache.put(key, summary)
-    return summary
 
 
 # Cleaning and grounding cost up to ~0.1 us per character scanned (grounding scans the text

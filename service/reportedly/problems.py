@@ -13,7 +13,7 @@ from litestar.types import ExceptionHandlersMap
 from reportedly.errors import ReportedlyError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("reportedly")
+log = logging.getLogger(__name__)
 
 
 def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> dict[str, Any]:

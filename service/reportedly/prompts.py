@@ -25,7 +25,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from reportedly.errors import UnknownPrompt, validation_detail
+from reportedly.errors import PromptFileInvalid, UnknownPrompt, validation_detail
 
 _FILE_NAME = re.compile(r"^v(?P<version>[1-9][0-9]*)\.md$")
 _SECTION = re.compile(r"^\[(system|user)\][ \t]*$", re.MULTILINE)
@@ -38,10 +38,6 @@ _ENV = SandboxedEnvironment(
 )
 
 
-class PromptFileInvalid(ValueError):
-    """A prompt file (or the prompts directory) cannot be used; raised at load time."""
-
-
 class FrontMatter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +46,19 @@ class FrontMatter(BaseModel):
     description: str = Field(min_length=1)
     model: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
+
+
+class PromptInfo(BaseModel):
+    """One prompt version as `GET /v1/prompts` lists it."""
+
+    id: str
+    version: int
+    ref: str = Field(description="id@version, as requests and responses name it.")
+    description: str
+    model: str | None = Field(description="The model the prompt was written for, if any.")
+    temperature: float | None
+    hash: str = Field(description="Hash of the file's text.")
+    latest: bool = Field(description="The newest version of its task (the default).")
 
 
 @dataclass(frozen=True)
@@ -209,24 +218,21 @@ class PromptRegistry:
             )
         return versions[version]
 
-    def list(self) -> builtins.list[dict[str, Any]]:
+    def entries(self) -> builtins.list[PromptInfo]:
         """For `GET /v1/prompts`: one entry per file, newest version of each task marked."""
-        entries: builtins.list[dict[str, Any]] = []
-        for prompt in self._all():
-            newest = max(self._by_task[prompt.id])
-            entries.append(
-                {
-                    "id": prompt.id,
-                    "version": prompt.version,
-                    "ref": prompt.ref,
-                    "description": prompt.meta.description,
-                    "model": prompt.meta.model,
-                    "temperature": prompt.meta.temperature,
-                    "hash": prompt.text_hash,
-                    "latest": prompt.version == newest,
-                }
+        return [
+            PromptInfo(
+                id=prompt.id,
+                version=prompt.version,
+                ref=prompt.ref,
+                description=prompt.meta.description,
+                model=prompt.meta.model,
+                temperature=prompt.meta.temperature,
+                hash=prompt.text_hash,
+                latest=prompt.version == max(self._by_task[prompt.id]),
             )
-        return entries
+            for prompt in self._all()
+        ]
 
     def _all(self) -> builtins.list[PromptFile]:
         return [

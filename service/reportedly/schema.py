@@ -1,7 +1,9 @@
 """The record reportedly returns, and the draft a backend hands to grounding.
 
-A backend never produces offsets: it produces a `Draft` whose evidence is bare quotes, and
-`service.grounding` turns those into `Evidence` with offsets it has checked itself.
+A backend's evidence is a claim about the article, not a fact: it hands over a `Draft` whose
+evidence is `Quote`s (words, and offsets when the backend knows them), and
+`reportedly.grounding` turns those into `Evidence` whose offsets it has checked itself.
+What an LLM is asked to reply with lives in `reportedly.replies`.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Evidence(BaseModel):
     end: int = Field(ge=0)
 
 
-class _ClaimFields(BaseModel):
+class ClaimFields(BaseModel):
     who: list[str] = Field(
         description="Actors the claim is about (people, organisations, states), full names as in the article."
     )
@@ -73,22 +75,40 @@ class _ClaimFields(BaseModel):
     )
 
 
-class Claim(_ClaimFields):
+class Claim(ClaimFields):
     evidence: list[Evidence] = Field(min_length=1)
 
 
-class DraftClaim(_ClaimFields):
-    evidence: list[str] = Field(
-        min_length=1,
-        description="One or more verbatim quotes copied exactly from the article that support the claim.",
-    )
+class Quote(BaseModel):
+    """Evidence as a backend hands it over: the words, and where the backend says they are.
+
+    Offsets are checked (`text[start:end] == text`), never trusted; without them, or when
+    they are wrong, grounding searches the article for the words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    start: int | None = None
+    end: int | None = None
+
+
+class DraftClaim(ClaimFields):
+    evidence: list[Quote] = Field(min_length=1)
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _bare_quotes(cls, value: Any) -> Any:
+        # A bare string is a quote without offsets (what a model gives).
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
 
 
 class Draft(BaseModel):
-    """What a backend returns before grounding (the LLM's response model)."""
+    """What a backend returns before grounding."""
 
-    headline: str | None = Field(default=None, description="The article's headline, or null.")
-    summary: str = Field(description="Two or three neutral sentences summarising the article.")
+    headline: str | None = None
+    summary: str
     claims: list[DraftClaim]
 
 
@@ -110,8 +130,13 @@ class SummaryRequest(BaseModel):
     backend: str | None = Field(
         default=None, description="llm, local or rules; default from settings."
     )
+    model: str | None = Field(
+        default=None,
+        description="The llm backend's model (default REPORTEDLY_LLM_MODEL); other backends "
+        "have one model each and refuse another.",
+    )
 
-    @field_validator("text", "html", "title", "prompt", "backend")
+    @field_validator("text", "html", "title", "prompt", "backend", "model")
     @classmethod
     def _encodable(cls, value: str | None) -> str | None:
         # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 text can hold: refuse

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reportedly.bundled import PROMPTS_DIR
 from reportedly.errors import UnknownBackend
+from reportedly.llm import LLMMode
 
 BackendName = Literal["llm", "local", "rules"]
 BACKENDS: tuple[BackendName, ...] = ("llm", "local", "rules")
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:11434/v1")
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
-    llm_mode: Literal["tools", "json_schema", "json"] = "tools"
+    llm_mode: LLMMode = "tools"
     llm_temperature: float = 0.0
     timeout: float = Field(default=60.0, gt=0, description="Seconds per LLM HTTP request.")
     retries: int = Field(default=2, ge=0, description="Re-asks when the output fails validation.")

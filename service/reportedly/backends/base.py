@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reportedly.schema import Document, Draft, Usage
+
+if TYPE_CHECKING:
+    from reportedly.prompts import PromptFile
 
 
 @dataclass(frozen=True)
@@ -22,12 +26,19 @@ class Article:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a request will run, fixed before running it: it names the response and keys the cache."""
+    """What a request will run, fixed before running it: it names the response and keys the
+    cache. Built from settings and prompt files alone, so a cache hit never starts a backend."""
 
     backend: str
     model: str
-    prompt: str | None  # id@version, None for backends without prompts
+    prompt: PromptFile | None  # resolved; None for backends without prompts
     prompt_hash: str  # hash of prompt text + schema + model + parameters
+    params: Mapping[str, Any] = field(default_factory=dict)  # temperature, mode, ...
+
+    @property
+    def prompt_ref(self) -> str | None:
+        """id@version, as responses and eval runs name it."""
+        return self.prompt.ref if self.prompt is not None else None
 
 
 @dataclass
@@ -42,8 +53,9 @@ class BackendRun:
 class Backend(Protocol):
     name: str
 
-    def plan(self, prompt: str | None) -> Plan:
-        """Resolve the prompt reference (raising `UnknownPrompt`) and fingerprint the run."""
+    def plan(self, prompt: str | None, model: str | None = None) -> Plan:
+        """Resolve the prompt reference (raising `UnknownPrompt`) and the model (raising
+        `InvalidRequest` where it cannot be chosen), and fingerprint the run."""
         ...
 
     async def start(self) -> None:

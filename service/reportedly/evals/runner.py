@@ -1,4 +1,4 @@
-"""Runs a dataset through the service (`service.pipeline.summarize`, the HTTP code path) and
+"""Runs a dataset through the service (`reportedly.pipeline.summarize`, the HTTP code path) and
 records every case in the `EvalStore` as it completes.
 
 One run per backend x prompt (a backend that uses no prompt gets one run however many prompts
@@ -38,8 +38,9 @@ from reportedly.evals.baseline import BASELINE, BASELINE_MODEL, baseline_summary
 from reportedly.evals.dataset import Case, Dataset
 from reportedly.evals.scorer import CaseScore, score_case, summarize_scores
 from reportedly.evals.store import EvalStore, RunRecord, config_key
-from reportedly.pipeline import Services, open_services, summarize
+from reportedly.pipeline import summarize
 from reportedly.schema import Summary, SummaryRequest
+from reportedly.services import Services, open_services
 from reportedly.settings import Settings
 
 # The `reportedly` package folder: in a checkout, <repo>/service/reportedly.
@@ -115,7 +116,7 @@ def _plan_jobs(services: Services, config: RunConfig, outcome: RunOutcome) -> li
                     continue
                 # A backend without prompts ignores the reference: record it as such.
                 ref = prompt_ref if plan.prompt is not None else None
-                job = _Job(plan.backend, ref, plan.prompt, plan.prompt_hash, plan.model)
+                job = _Job(plan.backend, ref, plan.prompt_ref, plan.prompt_hash, plan.model)
             if (job.backend, job.prompt, job.prompt_hash) not in seen:
                 seen.add((job.backend, job.prompt, job.prompt_hash))
                 jobs.append(job)

@@ -9,8 +9,7 @@ import anyio.to_thread
 
 from reportedly.backends.base import Article, BackendRun, Plan
 from reportedly.backends.rules import nlp
-from reportedly.backends.rules.claims import extract
-from reportedly.errors import BackendUnavailable
+from reportedly.errors import BackendUnavailable, InvalidRequest
 from reportedly.schema import Document, Draft
 
 # Bump on any change to the rules that changes output: it names the model and keys the cache.
@@ -26,8 +25,12 @@ class RulesBackend:
         fingerprint = f"{RULES_VERSION}\n{nlp.pipeline_id()}\n{schema}"
         self._hash = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
-    def plan(self, prompt: str | None) -> Plan:
+    def plan(self, prompt: str | None, model: str | None = None) -> Plan:
         """Rules have no prompts: a prompt reference is ignored (the caller may warn)."""
+        if model is not None and model != self.model:
+            raise InvalidRequest(
+                f"The rules backend is {self.model}; 'model' chooses the llm backend's model."
+            )
         return Plan(backend=self.name, model=self.model, prompt=None, prompt_hash=self._hash)
 
     async def start(self) -> None:
@@ -53,11 +56,14 @@ def _load() -> None:
 
 
 def _warm() -> None:
-    _load()
     text = "Officials said the bridge would reopen on Monday, March 3, 2025."
-    extract(Article(document=Document(text=text), clean_text=text, published=None))
+    _run(Article(document=Document(text=text), clean_text=text, published=None))
 
 
 def _run(article: Article) -> Draft:
+    # Imported here: the rules pull in dateparser and (on load) spaCy, which planning and
+    # cache hits never need.
+    from reportedly.backends.rules.claims import extract
+
     _load()
     return extract(article)

@@ -14,7 +14,7 @@ from reportedly.backends.rules import attribution, confidence, nlp, segment, sum
 from reportedly.backends.rules.attribution import Attribution
 from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
-from reportedly.schema import Draft, DraftClaim, Source, Timeframe
+from reportedly.schema import Draft, DraftClaim, Quote, Source, Timeframe
 
 Token = Any
 Doc = Any
@@ -79,7 +79,7 @@ def extract(article: Article) -> Draft:
 
 def _unique(claims: list[DraftClaim]) -> list[DraftClaim]:
     """Two cues on one clause ("acknowledged ..., disclosing ...") give one claim."""
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, Quote]] = set()
     out = []
     for c in claims:
         key = (c.claim, c.evidence[0])
@@ -264,7 +264,11 @@ class _Writer:
         end = doc[j - 1].idx + len(doc[j - 1].text)
         if start >= end:
             start = doc[i].idx
-        quote = self.article.document.text[s.start + start : s.start + end]
+        quote = Quote(
+            text=self.article.document.text[s.start + start : s.start + end],
+            start=s.start + start,
+            end=s.start + end,
+        )
         attributed = source.type != "author"
         level = confidence.rate(content, belief, attributed)
         # An early, partial or unnamed account is at best medium (DESIGN.md rubric).
@@ -287,7 +291,7 @@ class _Writer:
             who = _groups(content)
         return DraftClaim(
             who=who,
-            claim=self._render(content) or quote,
+            claim=self._render(content) or quote.text,
             source=source,
             timeframe=self._timeframe(doc.text[c_start:c_end]),
             confidence=level,

