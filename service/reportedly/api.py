@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 import reportedly
 from reportedly.errors import BadInput, InvalidRequest, UnsupportedMediaType, validation_detail
 from reportedly.pipeline import summarize
-from reportedly.problems import problem_for
+from reportedly.problems import problem_for, problem_responses
 from reportedly.prompts import PromptInfo
 from reportedly.schema import BatchRequest, Summary, SummaryRequest
 from reportedly.services import Services
@@ -80,13 +80,23 @@ class BatchResults(BaseModel):
 class SummaryController(Controller):
     path = "/v1"
 
-    @post("/summaries", status_code=200, summary="Summarize one article into grounded claims")
+    @post(
+        "/summaries",
+        status_code=200,
+        summary="Summarize one article into grounded claims",
+        responses=problem_responses(400, 413, 415, 422, 502, 503, 504),
+    )
     async def create(
         self, data: JSONBody[SummaryRequest], services: NamedDependency[Services]
     ) -> Summary:
         return await summarize(services, data)
 
-    @post("/summaries/batch", status_code=200, summary="Summarize many articles; errors per item")
+    @post(
+        "/summaries/batch",
+        status_code=200,
+        summary="Summarize many articles; errors per item",
+        responses=problem_responses(400, 413, 415, 422),
+    )
     async def create_batch(
         self, data: JSONBody[BatchRequest], services: NamedDependency[Services]
     ) -> BatchResults:
@@ -104,12 +114,16 @@ class SummaryController(Controller):
 
         return BatchResults(results=await asyncio.gather(*(one(item) for item in data.items)))
 
-    @get("/prompts", summary="Prompt versions with their hashes")
+    @get("/prompts", summary="Prompt versions with their hashes", responses=problem_responses())
     async def prompts(self, services: NamedDependency[Services]) -> list[PromptInfo]:
         return services.prompts.entries()
 
 
-@get("/healthz", summary="Liveness, version and default backend")
+@get(
+    "/healthz",
+    summary="Liveness, version and default backend",
+    responses=problem_responses(),
+)
 async def healthz(state: State) -> dict[str, Any]:
     services: Services = state.services
     return {

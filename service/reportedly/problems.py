@@ -8,11 +8,53 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
+from pydantic import BaseModel, Field
 
 from reportedly.errors import ReportedlyError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# What each status means on this API, for the OpenAPI document.
+_WHEN: dict[int, str] = {
+    400: "Malformed JSON, or a body that is not valid text in its declared charset.",
+    404: "No such resource.",
+    405: "Method not allowed on this route.",
+    409: "The request conflicts with the current state (e.g. a version that exists).",
+    413: "The article or the request body is over the size limit.",
+    415: "A content type or charset this route does not accept.",
+    422: "The request is well-formed but unusable: see `detail`.",
+    500: "An unexpected error on our side; it is logged under `request_id`.",
+    502: "The model's output was invalid, cut off or refused.",
+    503: "The LLM endpoint or the backend is unavailable (may carry Retry-After).",
+    504: "The LLM endpoint timed out.",
+}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object: every error response has this shape."""
+
+    type: str = Field(description="A URI reference naming the kind of problem.")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong, for a person to act on.")
+    request_id: str | None = Field(
+        default=None, description="On 500s: the id under which the error was logged."
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem statuses a route can answer (500 is always added)."""
+    return {
+        status: ResponseSpec(
+            Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description=_WHEN[status],
+            generate_examples=False,
+        )
+        for status in sorted({*statuses, 500})
+    }
 log = logging.getLogger(__name__)
 
 
