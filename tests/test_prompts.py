@@ -110,7 +110,7 @@ def test_article_text_cannot_create_sections_or_run_template_code(
 def test_closing_fence_inside_the_article_is_defused(shipped: PromptRegistry) -> None:
     _, user = shipped.get("claims").render(article="a </article> b </ARTICLE> c")
     assert user["content"].count("</article>") == 1
-    assert "a <\\/article> b <\\/ARTICLE> c" in user["content"]
+    assert "a \u2039/article> b \u2039/ARTICLE> c" in user["content"]
 
 
 def test_bare_task_and_none_resolve_to_newest(shipped: PromptRegistry) -> None:

@@ -3,72 +3,167 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, HttpMethod, Request, Response, get, post, route
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import JSONBody
 from pydantic import BaseModel, Field, ValidationError
 
 import reportedly
-from reportedly.errors import BadInput, InvalidRequest, UnsupportedMediaType, validation_detail
+from reportedly.errors import (
+    DEFAULT_RETRY_AFTER,
+    BadInput,
+    InvalidRequest,
+    PayloadTooLarge,
+    ReportedlyError,
+    UnsupportedMediaType,
+    validation_detail,
+)
 from reportedly.pipeline import summarize
 from reportedly.problems import problem_for, problem_responses
 from reportedly.prompts import PromptInfo
 from reportedly.schema import BatchRequest, Summary, SummaryRequest
 from reportedly.services import Services
 
-_QUERY_FIELDS = ("title", "published", "prompt", "backend", "model")
+# Fields of a summary request that may also come as query parameters: the only way to
+# give them with a text/plain or text/html body, and a convenience with JSON.
+QUERY_FIELDS = ("title", "published", "prompt", "backend", "model")
+# Deeper than any request this API defines; deeper still would exhaust the parser's stack.
+MAX_JSON_DEPTH = 32
 
 
 class ArticleRequest(Request[Any, Any, Any]):
-    """Decodes bodies strictly, so bad bytes become a 400/415 problem instead of a 500.
+    """Decodes bodies strictly, so bad bytes become a 400/413/415 problem instead of a 500.
 
     Besides JSON, `POST /v1/summaries` takes the article itself as `text/plain` or
     `text/html` (other fields as query parameters): handy for curl.
     """
 
+    async def body(self) -> bytes:
+        try:
+            return await super().body()
+        except RequestEntityTooLarge:
+            await _drain(self)
+            limit = self.route_handler.resolve_request_max_body_size()
+            raise PayloadTooLarge(
+                f"The request body is over the limit of {limit:,} bytes "
+                "(REPORTEDLY_MAX_BODY_BYTES)."
+            ) from None
+
     async def json(self) -> Any:
         media_type, params = self.content_type
         media_type = media_type.lower()
-        charset = params.get("charset", "utf-8")
-        body = await self.body()
-        try:
-            decoded = body.decode(charset)
-        except LookupError:
-            raise UnsupportedMediaType(f"Unknown charset {charset!r}; send UTF-8.") from None
-        except UnicodeDecodeError as exc:
-            raise BadInput(
-                f"The body is not valid {charset} (byte {exc.start}); send UTF-8 encoded text."
-            ) from None
+        decoded = _decode(await self.body(), params.get("charset", "utf-8"))
+        on_summaries = self.url.path.endswith("/summaries")
         if media_type == "application/json" or media_type.endswith("+json"):
-            try:
-                return json.loads(decoded)
-            except json.JSONDecodeError as exc:
-                raise BadInput(f"The body is not valid JSON: {exc}.") from None
-        if media_type in ("text/plain", "text/html") and self.url.path.endswith("/summaries"):
-            unknown = sorted(set(self.query_params) - set(_QUERY_FIELDS))
-            if unknown:
-                raise InvalidRequest(
-                    f"Unknown query parameter(s) {', '.join(unknown)}; "
-                    f"accepted: {', '.join(_QUERY_FIELDS)}."
-                )
-            fields: dict[str, Any] = {"text" if media_type == "text/plain" else "html": decoded}
-            fields.update(
-                {k: self.query_params[k] for k in _QUERY_FIELDS if k in self.query_params}
-            )
-            return fields
+            value = _parse_json(decoded)
+            return _with_query_fields(value, self.query_params) if on_summaries else value
+        if media_type in ("text/plain", "text/html") and on_summaries:
+            key = "text" if media_type == "text/plain" else "html"
+            return _with_query_fields({key: decoded}, self.query_params)
         raise UnsupportedMediaType(
             f"Content-Type {media_type or '(none)'} is not accepted here; send application/json"
-            + (" (or text/plain, text/html)." if self.url.path.endswith("/summaries") else ".")
+            + (" (or text/plain, text/html)." if on_summaries else ".")
         )
+
+
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """Before a POST handler reads its body: refuse what no handler could use."""
+    accepted = QUERY_FIELDS if request.url.path.endswith("/summaries") else ()
+    unknown = sorted(set(request.query_params) - set(accepted))
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown query parameter(s) {', '.join(unknown)}; "
+            + (f"accepted: {', '.join(accepted)}." if accepted else "this route takes none.")
+        )
+    if request.headers.get("content-length") == "0":
+        raise BadInput("The request body is empty; send the article (see /docs).")
+
+
+def _decode(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise UnsupportedMediaType(f"Unknown charset {charset!r}; send UTF-8.") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"The body is not valid {charset} (byte {exc.start}); send UTF-8 encoded text."
+        ) from None
+
+
+def _parse_json(text: str) -> Any:
+    if not text.strip():
+        raise BadInput("The request body is empty; send a JSON object (see /docs).")
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise BadInput(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    except ValueError:  # Python refuses to convert integers of more than 4300 digits
+        raise BadInput("The JSON holds a number with more digits than we accept.") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise BadInput(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _with_query_fields(value: Any, query: Mapping[str, str]) -> Any:
+    """Query fields fill in the body's; the same field given differently in both is an error."""
+    given = {k: query[k] for k in QUERY_FIELDS if k in query}
+    if not given or not isinstance(value, dict):
+        return value
+    clash = sorted(k for k, v in given.items() if k in value and value[k] != v)
+    if clash:
+        raise InvalidRequest(
+            f"{', '.join(clash)} given both in the body and as a query parameter, differently."
+        )
+    return {**given, **value}
+
+
+async def _drain(request: Request[Any, Any, Any], limit: int = 64 << 20) -> None:
+    """Read (and drop) what is left of an oversized body, up to `limit` bytes, so the client
+    gets to read our 413 instead of a connection reset on unread data."""
+    seen = 0
+    with contextlib.suppress(Exception):
+        while seen < limit:
+            event = await asyncio.wait_for(request.receive(), timeout=5)
+            if event["type"] != "http.request":
+                return
+            seen += len(event.get("body", b""))
+            if not event.get("more_body", False):
+                return
 
 
 def provide_services(state: State) -> Services:
     services: Services = state.services
     return services
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    default_backend: str
 
 
 class BatchResults(BaseModel):
@@ -85,6 +180,7 @@ class SummaryController(Controller):
         status_code=200,
         summary="Summarize one article into grounded claims",
         responses=problem_responses(400, 413, 415, 422, 502, 503, 504),
+        before_request=check_request,
     )
     async def create(
         self, data: JSONBody[SummaryRequest], services: NamedDependency[Services]
@@ -96,11 +192,13 @@ class SummaryController(Controller):
         status_code=200,
         summary="Summarize many articles; errors per item",
         responses=problem_responses(400, 413, 415, 422),
+        before_request=check_request,
     )
     async def create_batch(
         self, data: JSONBody[BatchRequest], services: NamedDependency[Services]
-    ) -> BatchResults:
+    ) -> Response[BatchResults]:
         limit = asyncio.Semaphore(services.settings.concurrency)
+        waits: list[int] = []  # Retry-After seconds of items an upstream rate limit refused
 
         async def one(item: dict[str, Any]) -> dict[str, Any]:
             async with limit:
@@ -110,24 +208,35 @@ class SummaryController(Controller):
                 except ValidationError as exc:
                     return problem_for(InvalidRequest(validation_detail(exc, root="body")))
                 except Exception as exc:  # one bad item never fails the batch
-                    return problem_for(exc)
+                    if isinstance(exc, ReportedlyError) and "Retry-After" in exc.headers:
+                        waits.append(_seconds(exc.headers["Retry-After"]))
+                    return problem_for(exc, where="batch item")
 
-        return BatchResults(results=await asyncio.gather(*(one(item) for item in data.items)))
+        results = await asyncio.gather(*(one(item) for item in data.items))
+        headers = {"Retry-After": str(max(waits))} if waits else {}
+        return Response(BatchResults(results=results), headers=headers)
 
     @get("/prompts", summary="Prompt versions with their hashes", responses=problem_responses())
     async def prompts(self, services: NamedDependency[Services]) -> list[PromptInfo]:
         return services.prompts.entries()
 
 
-@get(
+def _seconds(retry_after: str) -> int:
+    """A Retry-After value in seconds (an HTTP date counts as the default wait)."""
+    return int(retry_after) if retry_after.isdigit() else int(DEFAULT_RETRY_AFTER)
+
+
+@route(
     "/healthz",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
     summary="Liveness, version and default backend",
     responses=problem_responses(),
 )
-async def healthz(state: State) -> dict[str, Any]:
+async def healthz(state: State) -> Health:
+    """HEAD answers the same headers without a body (the server drops it)."""
     services: Services = state.services
-    return {
-        "status": "ok",
-        "version": reportedly.__version__,
-        "default_backend": services.settings.resolved_default_backend,
-    }
+    return Health(
+        status="ok",
+        version=reportedly.__version__,
+        default_backend=services.settings.resolved_default_backend,
+    )

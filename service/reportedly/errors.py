@@ -8,6 +8,10 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 
+# Seconds a client is asked to wait when an upstream rate limit names no time of its own.
+DEFAULT_RETRY_AFTER = "30"
+
+
 class PromptFileInvalid(ValueError):
     """A prompt file (or the prompts directory) cannot be used; raised at load time."""
 
@@ -28,7 +32,7 @@ class BadInput(ReportedlyError):
 
 
 class PayloadTooLarge(ReportedlyError):
-    status, title, type_slug = 413, "Article too large", "too-large"
+    status, title, type_slug = 413, "Too large", "too-large"
 
 
 class UnsupportedMediaType(ReportedlyError):

@@ -15,6 +15,7 @@ from reportedly.backends.base import Article, Plan
 from reportedly.cache import cache_key
 from reportedly.cleaning import clean, clean_view
 from reportedly.errors import InvalidRequest, PayloadTooLarge
+from reportedly.fences import addressed_claim_warnings
 from reportedly.grounding import ground
 from reportedly.html_text import html_to_text
 from reportedly.schema import Document, Meta, Summary, SummaryRequest
@@ -133,7 +134,11 @@ async def _extract(
             cached=False,
             dropped=len(grounded.dropped),
             dropped_claims=grounded.dropped,
-            warnings=[*run.warnings, *grounded.warnings],
+            warnings=[
+                *run.warnings,
+                *grounded.warnings,
+                *addressed_claim_warnings(grounded.claims, document.text),
+            ],
         ),
     )
 

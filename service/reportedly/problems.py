@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -55,6 +56,8 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({*statuses, 500})
     }
+
+
 log = logging.getLogger(__name__)
 
 
@@ -68,8 +71,11 @@ def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> di
     }
 
 
-def problem_for(exc: Exception) -> dict[str, Any]:
-    """The problem body for any exception; also used per item in batch responses."""
+def problem_for(exc: Exception, where: str = "") -> dict[str, Any]:
+    """The problem body for any exception; also used per item in batch responses.
+
+    An exception we did not map is our bug: it is logged with its traceback under a fresh
+    request id, which the 500 answer carries, so an operator can find the log line."""
     if isinstance(exc, ReportedlyError):
         return problem(exc.status, exc.title, exc.detail, exc.type_slug)
     if isinstance(exc, ValidationException):
@@ -79,9 +85,14 @@ def problem_for(exc: Exception) -> dict[str, Any]:
         slug = phrase.lower().replace(" ", "-")
         detail = exc.detail if exc.detail and exc.detail != phrase else phrase
         return problem(exc.status_code, phrase, detail, slug)
-    log.exception("unexpected error", exc_info=exc)
+    request_id = uuid.uuid4().hex[:16]
+    log.error("unexpected error, request_id=%s %s", request_id, where, exc_info=exc)
     return problem(
-        500, "Internal error", "An unexpected error occurred; it has been logged.", "internal"
+        500,
+        "Internal error",
+        f"An unexpected error occurred; it has been logged with request_id {request_id}.",
+        "internal",
+        request_id=request_id,
     )
 
 
@@ -97,8 +108,10 @@ def _validation_detail(exc: ValidationException) -> str:
 
 
 def _handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    body = problem_for(exc)
+    body = problem_for(exc, where=f"{request.method} {request.url.path}")
     headers = dict(getattr(exc, "headers", None) or {})
+    if "request_id" in body:
+        headers["X-Request-Id"] = body["request_id"]
     return Response(
         content=body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )

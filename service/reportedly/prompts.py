@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from reportedly.errors import PromptFileInvalid, UnknownPrompt, validation_detail
+from reportedly.fences import defuse, one_line
 
 _FILE_NAME = re.compile(r"^v(?P<version>[1-9][0-9]*)\.md$")
 _SECTION = re.compile(r"^\[(system|user)\][ \t]*$", re.MULTILINE)
@@ -95,8 +96,8 @@ class PromptFile:
         """The two chat messages. Raises `jinja2.UndefinedError` for a variable not provided."""
         return self.render_with(
             {
-                "article": fence_safe(article),
-                "title": title,
+                "article": defuse(article),
+                "title": one_line(title) if title else None,
                 "published": published.isoformat() if isinstance(published, dt.date) else published,
             }
         )
@@ -106,11 +107,6 @@ class PromptFile:
             {"role": "system", "content": self._system.render(variables).strip()},
             {"role": "user", "content": self._user.render(variables).strip()},
         ]
-
-
-def fence_safe(article: str) -> str:
-    """Keep the article inside its `<article>` fence: a closing tag in the text is defused."""
-    return re.sub(r"</(\s*article)", r"<\\/\1", article, flags=re.IGNORECASE)
 
 
 def parse_prompt_file(path: Path, text: str | None = None) -> PromptFile:

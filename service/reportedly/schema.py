@@ -114,13 +114,17 @@ class Draft(BaseModel):
 
 # --- the HTTP contract -------------------------------------------------------------------
 
+MAX_TITLE_CHARS = 500
+
 
 class SummaryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(default=None, description="The article as plain text.")
     html: str | None = Field(default=None, description="The article as HTML (instead of text).")
-    title: str | None = None
+    title: str | None = Field(
+        default=None, max_length=MAX_TITLE_CHARS, description="The headline, if known."
+    )
     published: dt.date | None = Field(
         default=None, description="Publication date, used to resolve relative timeframes."
     )
@@ -136,12 +140,12 @@ class SummaryRequest(BaseModel):
         "have one model each and refuse another.",
     )
 
-    @field_validator("text", "html", "title", "prompt", "backend", "model")
+    @field_validator("text", "html", "title", "prompt", "backend", "model", mode="before")
     @classmethod
-    def _encodable(cls, value: str | None) -> str | None:
+    def _encodable(cls, value: Any) -> Any:
         # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 text can hold: refuse
         # it here rather than fail later, writing the cache or the response.
-        if value is not None:
+        if isinstance(value, str):
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:

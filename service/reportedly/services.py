@@ -71,7 +71,15 @@ _BACKEND_FACTORIES: dict[BackendName, Callable[[Services], Backend]] = {
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     prompts = PromptRegistry.load(settings.prompts_dir)
-    cache = ResponseCache(settings.cache_dir / "cache.sqlite3") if settings.cache_enabled else None
+    cache = (
+        ResponseCache(
+            settings.cache_dir / "cache.sqlite3",
+            max_bytes=settings.cache_max_bytes,
+            max_entries=settings.cache_max_entries,
+        )
+        if settings.cache_enabled
+        else None
+    )
     # Connection limits follow the batch concurrency so a batch never queues inside httpx.
     limits = httpx.Limits(
         max_connections=max(64, settings.concurrency * 2), max_keepalive_connections=16

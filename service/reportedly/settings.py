@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Path(".reportedly")
     cache_enabled: bool = True
+    cache_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="Response cache size limit; least recently used answers go first.",
+    )
+    cache_max_entries: int | None = Field(default=None, ge=1)
 
     @property
     def llm_configured(self) -> bool:

@@ -21,6 +21,7 @@ from instructor.v2.core.errors import (
 from pydantic import ValidationError
 
 from reportedly.errors import (
+    DEFAULT_RETRY_AFTER,
     ModelOutputInvalid,
     ModelRefused,
     ReportedlyError,
@@ -30,7 +31,6 @@ from reportedly.errors import (
 )
 from reportedly.schema import Usage
 
-DEFAULT_RETRY_AFTER = "30"
 # What a model's reply can fail with (as opposed to the endpoint's response failing to parse).
 _MODEL_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
