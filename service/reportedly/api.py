@@ -82,8 +82,28 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             f"Unknown query parameter(s) {', '.join(unknown)}; "
             + (f"accepted: {', '.join(accepted)}." if accepted else "this route takes none.")
         )
+    if accepted:
+        _check_query_fields(request)
     if request.headers.get("content-length") == "0":
         raise BadInput("The request body is empty; send the article (see /docs).")
+
+
+def _check_query_fields(request: Request[Any, Any, Any]) -> None:
+    """A query field is checked like the body's field of the same name, even when the body
+    gives that field too (and wins)."""
+    repeated = sorted(k for k in QUERY_FIELDS if len(request.query_params.getall(k, [])) > 1)
+    if repeated:
+        raise InvalidRequest(f"Query parameter(s) given more than once: {', '.join(repeated)}.")
+    given = {k: request.query_params[k] for k in QUERY_FIELDS if k in request.query_params}
+    try:
+        SummaryRequest.model_validate({"text": "-", **given})
+    except ValidationError as exc:
+        raise InvalidRequest("Query parameter " + validation_detail(exc, root="query")) from None
+    services: Services = request.app.state.services
+    if "backend" in given:
+        services.settings.backend_name(given["backend"])
+    if "prompt" in given:
+        services.prompts.get(given["prompt"])
 
 
 def _decode(body: bytes, charset: str) -> str:
@@ -129,16 +149,12 @@ def _depth(value: Any) -> int:
 
 
 def _with_query_fields(value: Any, query: Mapping[str, str]) -> Any:
-    """Query fields fill in the body's; the same field given differently in both is an error."""
+    """Query fields (checked before: `check_request`) fill in what the body does not give, or
+    gives as null; the body wins."""
     given = {k: query[k] for k in QUERY_FIELDS if k in query}
     if not given or not isinstance(value, dict):
         return value
-    clash = sorted(k for k, v in given.items() if k in value and value[k] != v)
-    if clash:
-        raise InvalidRequest(
-            f"{', '.join(clash)} given both in the body and as a query parameter, differently."
-        )
-    return {**given, **value}
+    return {**given, **{k: v for k, v in value.items() if v is not None or k not in given}}
 
 
 async def _drain(request: Request[Any, Any, Any], limit: int = 64 << 20) -> None:

@@ -15,7 +15,9 @@ from openapi_ui_bundles import swagger_ui
 
 import reportedly
 from reportedly.api import ArticleRequest, SummaryController, healthz, provide_services
+from reportedly.openapi import complete_request_schemas
 from reportedly.problems import exception_handlers
+from reportedly.prompts import PromptRegistry
 from reportedly.services import open_services
 from reportedly.settings import Settings
 
@@ -31,7 +33,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.services = services
             yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[SummaryController, healthz, _docs_assets()],
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
@@ -48,6 +50,11 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    refs = PromptRegistry.load(settings.prompts_dir).refs
+    complete_request_schemas(
+        app.openapi_schema, settings, [*refs, *{r.split("@")[0] for r in refs}]
+    )
+    return app
 
 
 def _docs_page() -> SwaggerRenderPlugin:

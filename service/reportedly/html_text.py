@@ -2,8 +2,8 @@
 
 Offsets for HTML requests index the text this returns, so it must be deterministic for a
 given input: no network, no metadata or date lookups. Precision comes first (menus, footers
-and link lists out); only when that finds nothing is a recall-oriented pass tried, since an
-error is worse for a client than a slightly noisier text that cleaning still screens.
+and link lists out); only when that finds nothing is a recall-oriented pass tried, since no
+text at all is worse for a client than a slightly noisier text that cleaning still screens.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from functools import lru_cache
 
 import trafilatura
 from trafilatura.settings import DEFAULT_CONFIG, use_config
-
-from reportedly.errors import BadInput
 
 logger = logging.getLogger(__name__)
 
@@ -52,22 +50,18 @@ def _extract(html: str, *, precision: bool) -> str | None:
 
 
 def html_to_text(html: str) -> str:
-    """The article's text, paragraphs separated by newlines; `BadInput` if there is none."""
+    """The article's text, paragraphs separated by newlines; "" when the page has none.
+
+    A page without readable text (only markup, scripts or navigation) is a valid page with
+    nothing to say, not an error: the caller answers it with an empty summary and a warning.
+    """
     if not html.strip():
-        raise BadInput("The HTML is empty.")
+        return ""
     if "<html" not in html[:4096].lower():
         html = _FRAGMENT_WRAPPER.format(html)
     try:
         text = _extract(html, precision=True) or _extract(html, precision=False)
-    except Exception as exc:  # a parser failure on hostile input is the client's bad input
+    except Exception as exc:  # a parser failure on hostile input: no readable text
         logger.warning("trafilatura failed on the HTML: %r", exc)
-        raise BadInput(
-            f"The HTML could not be parsed ({type(exc).__name__}); "
-            "send the article as text instead."
-        ) from exc
-    if text is None or not text.strip():
-        raise BadInput(
-            "No article text could be extracted from the HTML: it holds no readable paragraphs "
-            "(only markup, scripts or navigation). Send the article as text instead."
-        )
-    return text
+        return ""
+    return text if text is not None and text.strip() else ""

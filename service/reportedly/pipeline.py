@@ -37,6 +37,8 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         len(request.text or "") + html_cost,
     )
     plan = services.backend(request.backend).plan(request.prompt, request.model)
+    if not document.text.strip():  # HTML with no readable text: nothing for a backend to read
+        return _nothing_to_read(document, plan, started)
     # Warnings about the request itself are never cached: the same article may come back
     # with another request.
     notes = _request_warnings(services, request, plan)
@@ -70,9 +72,12 @@ def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
             f"The article has {len(raw):,} characters; the limit is {settings.max_chars:,} "
             "(REPORTEDLY_MAX_CHARS; HTML may be ten times larger)."
         )
+    if not raw.strip():
+        raise InvalidRequest(
+            f"The article {'text' if request.text is not None else 'HTML'} is empty or "
+            "whitespace only."
+        )
     text = raw if request.text is not None else html_to_text(raw)
-    if not text.strip():
-        raise InvalidRequest("The article text is empty or whitespace only.")
     if len(text) > settings.max_chars:
         raise PayloadTooLarge(
             f"The article has {len(text):,} characters; the limit is {settings.max_chars:,}."
@@ -81,10 +86,16 @@ def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
 
 
 def _request_warnings(services: Services, request: SummaryRequest, plan: Plan) -> list[str]:
-    if request.prompt is None or plan.prompt is not None:
-        return []
-    services.prompts.get(request.prompt)  # a typo is still a 422, whatever the backend
-    return [f"The {plan.backend} backend uses no prompt; {request.prompt!r} ignored."]
+    """What the request asked for that this backend cannot honour."""
+    warnings: list[str] = []
+    if request.prompt is not None and plan.prompt is None:
+        services.prompts.get(request.prompt)  # a typo is still a 422, whatever the backend
+        warnings.append(f"The {plan.backend} backend uses no prompt; {request.prompt!r} ignored.")
+    if request.model is not None and request.model != plan.model:
+        warnings.append(
+            f"The {plan.backend} backend runs {plan.model} only; model {request.model!r} ignored."
+        )
+    return warnings
 
 
 def _cache_key(settings: Settings, request: SummaryRequest, document: Document, plan: Plan) -> str:
@@ -138,6 +149,28 @@ async def _extract(
                 *run.warnings,
                 *grounded.warnings,
                 *addressed_claim_warnings(grounded.claims, document.text),
+            ],
+        ),
+    )
+
+
+def _nothing_to_read(document: Document, plan: Plan, started: float) -> Summary:
+    return Summary(
+        id=_new_id(),
+        document=document,
+        headline=None,
+        summary="",
+        claims=[],
+        meta=Meta(
+            backend=plan.backend,
+            model=plan.model,
+            prompt=plan.prompt_ref,
+            prompt_hash=plan.prompt_hash,
+            attempts=0,
+            latency_ms=_ms_since(started),
+            warnings=[
+                "No article text could be extracted from the HTML: it holds no readable "
+                "paragraphs (only markup, scripts or navigation)."
             ],
         ),
     )

@@ -9,6 +9,7 @@ What an LLM is asked to reply with lives in `reportedly.replies`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -115,6 +116,7 @@ class Draft(BaseModel):
 # --- the HTTP contract -------------------------------------------------------------------
 
 MAX_TITLE_CHARS = 500
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class SummaryRequest(BaseModel):
@@ -129,16 +131,28 @@ class SummaryRequest(BaseModel):
         default=None, description="Publication date, used to resolve relative timeframes."
     )
     prompt: str | None = Field(
-        default=None, description="e.g. 'claims@2'; default: newest version."
+        default=None, min_length=1, description="e.g. 'claims@2'; default: newest version."
     )
     backend: str | None = Field(
-        default=None, description="llm, local or rules; default from settings."
+        default=None, min_length=1, description="llm, local or rules; default from settings."
     )
     model: str | None = Field(
         default=None,
-        description="The llm backend's model (default REPORTEDLY_LLM_MODEL); other backends "
-        "have one model each and refuse another.",
+        min_length=1,
+        description="The llm backend's model (default REPORTEDLY_LLM_MODEL); the other "
+        "backends have one model each and ignore this, with a warning.",
     )
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        # pydantic would also read 0 or "1700000000" as a date (seconds since 1970); a
+        # publication date is written YYYY-MM-DD.
+        if value is None or isinstance(value, dt.date):
+            return value
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            return value
+        raise ValueError("must be a date written YYYY-MM-DD")
 
     @field_validator("text", "html", "title", "prompt", "backend", "model", mode="before")
     @classmethod

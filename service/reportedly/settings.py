@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reportedly.bundled import PROMPTS_DIR
 from reportedly.errors import UnknownBackend
@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     local_ctx: int = 8192
     local_timeout: float = 300.0
 
+    backends: Annotated[tuple[BackendName, ...], NoDecode] = Field(
+        default=BACKENDS,
+        min_length=1,
+        description="Backends this server offers, comma-separated (default: all three).",
+    )
     default_backend: BackendName | None = Field(
         default=None,
         description="Default: llm when an LLM endpoint or key is configured, else rules.",
@@ -67,15 +72,36 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         return self.llm_base_url is not None or self.llm_api_key is not None
 
+    @field_validator("backends", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _default_is_offered(self) -> Settings:
+        if self.default_backend is not None and self.default_backend not in self.backends:
+            raise ValueError(
+                f"default_backend {self.default_backend!r} is not among the offered backends "
+                f"({', '.join(self.backends)})"
+            )
+        return self
+
     @property
     def resolved_default_backend(self) -> BackendName:
         if self.default_backend is not None:
             return self.default_backend
-        return "llm" if self.llm_configured else "rules"
+        if self.llm_configured and "llm" in self.backends:
+            return "llm"
+        return "rules" if "rules" in self.backends else self.backends[0]
 
     def backend_name(self, requested: str | None) -> BackendName:
         name = requested or self.resolved_default_backend
-        for known in BACKENDS:
+        for known in self.backends:
             if name == known:
                 return known
-        raise UnknownBackend(f"Unknown backend {name!r}; choose one of {', '.join(BACKENDS)}.")
+        offered = ", ".join(self.backends)
+        if name in BACKENDS:
+            raise UnknownBackend(f"This server does not offer the {name} backend; use {offered}.")
+        raise UnknownBackend(f"Unknown backend {name!r}; choose one of {offered}.")

@@ -11,7 +11,7 @@ from reportedly.backends.base import Article, BackendRun, Plan
 from reportedly.backends.llm import LLMPlanner, ask
 from reportedly.backends.local.grammar import LOCAL_MAX_TOKENS, BoundedReply
 from reportedly.backends.local.server import MODEL_ALIAS, LocalServer
-from reportedly.errors import InvalidRequest, UpstreamTimeout
+from reportedly.errors import UpstreamTimeout
 
 if TYPE_CHECKING:
     import httpx
@@ -57,11 +57,7 @@ class LocalBackend:
         self._client: LLMClient | None = None
 
     def plan(self, prompt: str | None, model: str | None = None) -> Plan:
-        if model is not None and model != MODEL_ALIAS:
-            raise InvalidRequest(
-                f"The local backend runs {MODEL_ALIAS} only; 'model' chooses the llm "
-                "backend's model."
-            )
+        """One model only: another one asked for is ignored (the caller warns)."""
         return self.planner.plan(self._prompts, prompt, None)
 
     async def start(self) -> None:

@@ -9,7 +9,7 @@ import anyio.to_thread
 
 from reportedly.backends.base import Article, BackendRun, Plan
 from reportedly.backends.rules import nlp
-from reportedly.errors import BackendUnavailable, InvalidRequest
+from reportedly.errors import BackendUnavailable
 from reportedly.schema import Document, Draft
 
 # Bump on any change to the rules that changes output: it names the model and keys the cache.
@@ -26,11 +26,7 @@ class RulesBackend:
         self._hash = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
     def plan(self, prompt: str | None, model: str | None = None) -> Plan:
-        """Rules have no prompts: a prompt reference is ignored (the caller may warn)."""
-        if model is not None and model != self.model:
-            raise InvalidRequest(
-                f"The rules backend is {self.model}; 'model' chooses the llm backend's model."
-            )
+        """Rules have no prompts and one model: both requests are ignored (the caller warns)."""
         return Plan(backend=self.name, model=self.model, prompt=None, prompt_hash=self._hash)
 
     async def start(self) -> None:
