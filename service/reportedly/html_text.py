@@ -12,9 +12,6 @@ import logging
 from configparser import ConfigParser
 from functools import lru_cache
 
-import trafilatura
-from trafilatura.settings import DEFAULT_CONFIG, use_config
-
 logger = logging.getLogger(__name__)
 
 # trafilatura rejects a lone fragment ("<p>...</p>") as not-quite-HTML; its own docs advise
@@ -25,6 +22,8 @@ _FRAGMENT_WRAPPER = "<html><body>{}</body></html>"
 @lru_cache(maxsize=1)
 def _recall_config() -> ConfigParser:
     """Settings for the fallback pass: accept short articles instead of returning nothing."""
+    from trafilatura.settings import use_config
+
     config = use_config()
     config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
     config.set("DEFAULT", "MIN_OUTPUT_SIZE", "1")
@@ -32,6 +31,10 @@ def _recall_config() -> ConfigParser:
 
 
 def _extract(html: str, *, precision: bool) -> str | None:
+    # Imported here: trafilatura takes a tenth of a second to import, and only HTML needs it.
+    import trafilatura
+    from trafilatura.settings import DEFAULT_CONFIG
+
     result = trafilatura.extract(
         html,
         output_format="txt",
