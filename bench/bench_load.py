@@ -18,9 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from bench.bench_rules import _texts
-from tests.test_contract import _free_port
+from tests.served import served
 
 SENTENCES = [
     "Officials said the bridge would reopen on Monday.",
@@ -136,28 +133,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
-    port = _free_port()
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "REPORTEDLY_CACHE_DIR": cache, "REPORTEDLY_DEFAULT_BACKEND": "rules"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "reportedly", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        env = {"REPORTEDLY_CACHE_DIR": cache, "REPORTEDLY_DEFAULT_BACKEND": "rules"}
+        with served(env) as (url, server):
             asyncio.run(load(url, server.pid, args.requests, args.concurrency))
             asyncio.run(beside_a_long_request(url))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,7 @@ from reportedly.schema import MAX_TITLE_CHARS
 from reportedly.settings import Settings
 
 from tests.fakellm import FakeLLM, Reply
+from tests.served import served
 from tests.test_api import CLEAN, JI_SENTENCE, claim, draft, problem_of
 
 JSON = {"content-type": "application/json"}
@@ -148,57 +145,31 @@ def test_the_docs_page_loads_nothing_from_the_internet(rules: TestClient[Any]) -
 # --- against a real server: what only a socket shows ------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`reportedly serve` as a user starts it, with a small body limit."""
-    port = _free_port()
     env = {
         "REPORTEDLY_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
         "REPORTEDLY_MAX_BODY_BYTES": "100000",
-        "PATH": "/usr/bin:/bin",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reportedly", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with served(env) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
-def test_served_responses_do_not_name_the_server(served: str) -> None:
-    response = httpx.get(f"{served}/healthz")
+def test_served_responses_do_not_name_the_server(served_url: str) -> None:
+    response = httpx.get(f"{served_url}/healthz")
     assert "server" not in response.headers
-    assert httpx.head(f"{served}/healthz").status_code == 200
+    assert httpx.head(f"{served_url}/healthz").status_code == 200
 
 
-def test_a_body_streamed_far_over_the_limit_gets_the_413_not_a_reset(served: str) -> None:
+def test_a_body_streamed_far_over_the_limit_gets_the_413_not_a_reset(served_url: str) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"text": "'
         for _ in range(200):  # 6.4 MB against a 100 kB limit, without a Content-Length
             yield b"word " * 6400
         yield b'"}'
 
-    response = httpx.post(f"{served}/v1/summaries", content=chunks(), headers=JSON, timeout=30)
+    response = httpx.post(f"{served_url}/v1/summaries", content=chunks(), headers=JSON, timeout=30)
     assert response.status_code == 413
     assert "100,000 bytes" in response.json()["detail"]
 

@@ -8,15 +8,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.fakellm import FakeLLM, Reply
-from tests.test_contract import _free_port
+from tests.served import served
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20261122
@@ -40,42 +38,15 @@ REPLY = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with FakeLLM() as fake:
         fake.always(Reply.tool(REPLY))
-        port = _free_port()
         env = {
-            **os.environ,
             "REPORTEDLY_BACKENDS": "rules,llm",
             "REPORTEDLY_DEFAULT_BACKEND": "rules",
             "REPORTEDLY_LLM_BASE_URL": fake.base_url,
             "REPORTEDLY_RETRIES": "0",
             "REPORTEDLY_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
         }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reportedly", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(url, proc)
+        with served(env) as (url, _):
             yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise RuntimeError(f"server exited: {err}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
 
 
 def test_schemathesis_finds_nothing(server: str, tmp_path: Path) -> None:
