@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins import InitPluginProtocol
 
 import reportedly
 from reportedly.api import ArticleRequest, SummaryController, healthz, provide_services
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> Litestar:
 
     return Litestar(
         route_handlers=[SummaryController, healthz],
+        plugins=_workbench(settings),
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=exception_handlers,
@@ -44,6 +46,16 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
         debug=False,
     )
+
+
+def _workbench(settings: Settings) -> list[InitPluginProtocol]:
+    """The prompt workbench (/workbench and /v1/workbench) only when asked for: it writes
+    prompt files and starts eval runs. `reportedly serve` asks for it on a loopback bind."""
+    if not settings.workbench:
+        return []
+    from reportedly.workbench.routes import WorkbenchPlugin
+
+    return [WorkbenchPlugin()]
 
 
 def create_app_from_env() -> Litestar:

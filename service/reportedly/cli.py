@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -48,15 +49,20 @@ def serve(
 
     settings = _settings(backend)
     PromptRegistry.load(settings.prompts_dir)  # a broken prompt file fails here, not in a worker
+    if settings.workbench is None:  # on for a loopback bind only: it writes prompt files
+        settings = settings.model_copy(update={"workbench": _is_loopback(host)})
     name = settings.resolved_default_backend
     if workers > 1 and name == "local":
         _fail("The local backend runs one model server: use --workers 1.", code=2)
     err.print(f"reportedly: default backend [bold]{name}[/]; docs at http://{host}:{port}/docs")
+    if settings.workbench:
+        err.print(f"reportedly: prompt workbench at http://{host}:{port}/workbench")
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
         return
     # Worker processes build their own app from the environment, so pass overrides through it.
     os.environ["REPORTEDLY_DEFAULT_BACKEND"] = name
+    os.environ["REPORTEDLY_WORKBENCH"] = "true" if settings.workbench else "false"
     uvicorn.run(
         "reportedly.app:create_app_from_env",
         factory=True,
@@ -164,6 +170,15 @@ def _settings(backend: str | None) -> Settings:
             _fail(exc.detail, code=2)
         settings = settings.model_copy(update={"default_backend": name})
     return settings
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _read(file: str) -> str:

@@ -73,7 +73,7 @@ class RunOutcome:
 class Progress(Protocol):
     """Where a run reports how far it got: a terminal bar, or the workbench's job status."""
 
-    def start(self, label: str, total: int, done: int) -> None:
+    def start(self, run: RunRecord, total: int, done: int) -> None:
         """A run begins (or resumes with `done` of `total` cases already recorded)."""
 
     def advance(self, *, error: str | None) -> None:
@@ -103,8 +103,8 @@ class RichProgress:
     def __exit__(self, *exc: object) -> None:
         self._bar.stop()
 
-    def start(self, label: str, total: int, done: int) -> None:
-        self._task = self._bar.add_task(label, total=total, completed=done)
+    def start(self, run: RunRecord, total: int, done: int) -> None:
+        self._task = self._bar.add_task(run.label, total=total, completed=done)
 
     def advance(self, *, error: str | None) -> None:
         if self._task is not None:
@@ -112,7 +112,7 @@ class RichProgress:
 
 
 class _Silent:
-    def start(self, label: str, total: int, done: int) -> None:
+    def start(self, run: RunRecord, total: int, done: int) -> None:
         pass
 
     def advance(self, *, error: str | None) -> None:
@@ -218,7 +218,7 @@ async def _run_all(
         record = _open_run(store, config, job, commit, outcome)
         todo = _todo(store, record.id, config)
         total = len(config.dataset.cases) * config.repeat
-        progress.start(record.label, total, total - len(todo))
+        progress.start(record, total, total - len(todo))
         if todo and job.backend != BASELINE:
             try:
                 await services.warm_up(job.backend)

@@ -1,0 +1,231 @@
+"""What the workbench routes do, in one object per app: the dataset catalog, services per
+model, prompt authoring, eval jobs, and the run store (shared with the eval CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import OrderedDict
+
+import anyio.to_thread
+from reportedly.errors import InvalidRequest
+from reportedly.evals.baseline import BASELINE
+from reportedly.evals.compare import Comparison, compare_runs
+from reportedly.evals.defaults import RESAMPLES
+from reportedly.evals.store import EvalStore, RunRecord, UnknownRun, store_path
+from reportedly.pipeline import Services
+from reportedly.workbench import authoring
+from reportedly.workbench import models as m
+from reportedly.workbench.catalog import Catalog
+from reportedly.workbench.errors import NotFound
+from reportedly.workbench.jobs import EvalJobs
+from reportedly.workbench.sidebyside import side_by_side
+
+_MODELS_KEPT = 8  # services for other llm models than the configured one, newest kept
+
+
+class Workbench:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.catalog = Catalog(self.settings.workbench_datasets)
+        self.jobs = EvalJobs()
+        self._by_model: OrderedDict[str, Services] = OrderedDict()
+
+    async def aclose(self) -> None:
+        await self.jobs.aclose()
+        for services in self._by_model.values():
+            await services.aclose()
+
+    # --- configurations ----------------------------------------------------------------------
+
+    def services_for(self, config: m.RunConfig) -> Services:
+        """The services that run `config`: the app's, or a copy whose `llm` asks another model.
+
+        The copy shares the HTTP client, cache and prompt registry; only its backends differ.
+        (Once `SummaryRequest.model` exists, the request will carry the model instead.)
+        """
+        backend = config.backend
+        if backend != BASELINE:
+            backend = self.settings.backend_name(backend)
+        if config.model is None or config.model == self.settings.llm_model:
+            return self.services
+        if backend != "llm":
+            raise InvalidRequest(f"'model' applies to the llm backend only, not to {backend}.")
+        if config.model not in self._by_model:
+            settings = self.settings.model_copy(update={"llm_model": config.model})
+            self._by_model[config.model] = dataclasses.replace(
+                self.services, settings=settings, _backends={}, _lock=asyncio.Lock()
+            )
+            while len(self._by_model) > _MODELS_KEPT:
+                _, old = self._by_model.popitem(last=False)
+                asyncio.get_running_loop().create_task(old.aclose())
+        self._by_model.move_to_end(config.model)
+        return self._by_model[config.model]
+
+    def check_config(self, config: m.RunConfig) -> None:
+        """Unknown backends and prompts are a 422 before anything runs."""
+        services = self.services_for(config)
+        if config.backend != BASELINE:
+            services.backend(config.backend).plan(config.prompt)
+
+    def backends(self) -> m.BackendsInfo:
+        settings = self.settings
+        notes = {
+            "rules": (True, "offline extractor; ignores the prompt"),
+            "llm": (
+                settings.llm_configured,
+                "OpenAI-compatible endpoint"
+                if settings.llm_configured
+                else "not configured: set REPORTEDLY_LLM_BASE_URL or REPORTEDLY_LLM_API_KEY",
+            ),
+            "local": (True, "llama.cpp + SmolLM2 on this machine; needs the [local] extra"),
+            BASELINE: (True, "every sentence, by the author, high confidence (eval reference)"),
+        }
+        return m.BackendsInfo(
+            default=settings.resolved_default_backend,
+            llm_model=settings.llm_model,
+            backends=[m.BackendInfo(name=k, available=a, note=n) for k, (a, n) in notes.items()],
+        )
+
+    # --- side by side ------------------------------------------------------------------------
+
+    async def side_by_side(self, body: m.SideBySideRequest) -> m.SideBySide:
+        case = None
+        if body.dataset is not None and body.article is not None:
+            case = self.catalog.case(body.dataset, body.article)
+        for config in (body.left, body.right):
+            self.check_config(config)
+        return await side_by_side(self.services_for, body, case)
+
+    # --- prompts -----------------------------------------------------------------------------
+
+    def prompts(self) -> list[m.PromptInfo]:
+        return [m.PromptInfo.model_validate(entry) for entry in self.services.prompts.list()]
+
+    def prompt(self, task: str, version: int) -> m.PromptText:
+        ref = f"{task}@{version}"
+        info = next((p for p in self.prompts() if p.ref == ref), None)
+        if info is None:
+            raise NotFound(f"No prompt {ref}; see GET /v1/workbench/prompts.")
+        text = self.services.prompts.get(ref).text
+        return m.PromptText(**info.model_dump(), text=text)
+
+    def check_prompt(self, task: str, text: str) -> m.PromptCheck:
+        draft = authoring.check_draft(self.settings.prompts_dir, task, text)
+        return m.PromptCheck(
+            valid=not draft.errors, ref=draft.ref, text=draft.text, errors=draft.errors
+        )
+
+    def save_prompt(self, task: str, body: m.PromptDraft) -> m.PromptSaved:
+        prompts_dir = self.settings.prompts_dir
+        draft = authoring.save_draft(
+            self.services.prompts, prompts_dir, task, body.text, body.version
+        )
+        saved = self.services.prompts.get(draft.ref)
+        relative = draft.path.resolve().relative_to(prompts_dir.resolve())
+        return m.PromptSaved(
+            ref=draft.ref, version=draft.version, hash=saved.text_hash, path=str(relative)
+        )
+
+    # --- evals -------------------------------------------------------------------------------
+
+    def start_eval(self, body: m.EvalRequest) -> m.EvalJob:
+        try:
+            dataset = self.catalog.dataset(body.dataset)
+        except NotFound as exc:
+            raise InvalidRequest(exc.detail) from None
+        config = m.RunConfig(backend=body.backend, prompt=body.prompt, model=body.model)
+        self.check_config(config)
+        return self.jobs.start(self.services_for(config), dataset, body)
+
+    async def runs(self, dataset: str | None) -> list[m.RunInfo]:
+        path = store_path(self.settings)
+
+        def read() -> list[RunRecord]:
+            if not path.exists():
+                return []
+            with EvalStore(path) as store:
+                return store.runs()
+
+        records = await anyio.to_thread.run_sync(read)
+        infos = [_run_info(r) for r in records]
+        return [i for i in infos if dataset is None or i.dataset == dataset][::-1]
+
+    async def compare(self, a: str, b: str) -> m.RunComparison:
+        path = store_path(self.settings)
+
+        def compute() -> Comparison:
+            if not path.exists():
+                raise NotFound("No eval runs are recorded yet.")
+            with EvalStore(path) as store:
+                try:
+                    return compare_runs(store, a, b)
+                except UnknownRun as exc:
+                    raise NotFound(str(exc)) from None
+
+        comparison = await anyio.to_thread.run_sync(compute)
+        return self._comparison(comparison)
+
+    def _comparison(self, c: Comparison) -> m.RunComparison:
+        key = self.catalog.key_for(c.b.record.dataset_hash, c.b.record.dataset_name)
+        left, right = _config_of(c.a.record), _config_of(c.b.record)
+        return m.RunComparison(
+            a=_run_info(c.a.record, c.a.metrics),
+            b=_run_info(c.b.record, c.b.metrics),
+            same_dataset=c.same_dataset,
+            articles=len(c.articles),
+            resamples=RESAMPLES,
+            metrics=[
+                m.MetricDelta(
+                    metric=d.metric,
+                    a=d.a,
+                    b=d.b,
+                    diff=d.diff,
+                    low=d.low,
+                    high=d.high,
+                    worse_by=d.worse_by,
+                )
+                for d in c.diffs
+            ],
+            changes=[
+                m.ArticleChange(
+                    article=ch.case_id,
+                    f1_a=ch.f1_a,
+                    f1_b=ch.f1_b,
+                    added=ch.added,
+                    removed=ch.removed,
+                    changed=ch.changed,
+                    link=m.ArticleLink(dataset=key, article=ch.case_id, left=left, right=right)
+                    if key is not None
+                    else None,
+                )
+                for ch in c.changes
+            ],
+        )
+
+
+def _config_of(record: RunRecord) -> m.RunConfig:
+    return m.RunConfig(
+        backend=record.backend,
+        prompt=record.prompt or record.prompt_ref,
+        model=record.model if record.backend == "llm" else None,
+    )
+
+
+def _run_info(record: RunRecord, metrics: dict[str, object] | None = None) -> m.RunInfo:
+    values = metrics if metrics is not None else record.metrics or {}
+    f1 = values.get("claim_f1")
+    return m.RunInfo(
+        id=record.id,
+        created_at=record.created_at,
+        dataset=record.dataset_name,
+        dataset_hash=record.dataset_hash,
+        backend=record.backend,
+        prompt=record.prompt or record.prompt_ref,
+        model=record.model,
+        repeat=record.repeat,
+        status=record.status,
+        git_commit=record.git_commit,
+        claim_f1=f1 if isinstance(f1, float | int) else None,
+    )

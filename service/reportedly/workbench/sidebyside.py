@@ -1,0 +1,148 @@
+"""One article, two configurations: both outputs, their claims paired with the scorer's
+matcher, each side against the gold claims when the article is labelled, and the article cut
+into highlightable segments."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from reportedly.errors import ReportedlyError
+from reportedly.evals.baseline import BASELINE, baseline_summary
+from reportedly.evals.compare import claim_diff
+from reportedly.evals.dataset import Case
+from reportedly.evals.report import segments
+from reportedly.evals.runner import case_request
+from reportedly.evals.scorer import metrics, score_case
+from reportedly.pipeline import Services, prepare_document, summarize
+from reportedly.problems import problem_for
+from reportedly.schema import Summary, SummaryRequest
+from reportedly.workbench import models as m
+
+ServicesFor = Callable[[m.RunConfig], Services]
+
+
+async def side_by_side(
+    services_for: ServicesFor, body: m.SideBySideRequest, case: Case | None
+) -> m.SideBySide:
+    left, right = await asyncio.gather(
+        _side(services_for, body, body.left, case), _side(services_for, body, body.right, case)
+    )
+    shown = left.summary or right.summary
+    text = case.text if case else shown.document.text if shown else (body.text or "")
+    removed = shown.document.removed if shown else []
+    diff = claim_diff(
+        left.summary.claims if left.summary else [], right.summary.claims if right.summary else []
+    )
+    return m.SideBySide(
+        text=text,
+        removed=removed,
+        gold=case.claims if case else None,
+        left=left,
+        right=right,
+        diff=m.ClaimDiffOut(
+            matched=[
+                m.PairOut(left=p.a, right=p.b, similarity=p.similarity, changed=p.changed)
+                for p in diff.pairs
+            ],
+            only_left=diff.only_a,
+            only_right=diff.only_b,
+        ),
+        segments=_segments(text, left.summary, right.summary, case),
+    )
+
+
+def _request(body: m.SideBySideRequest, config: m.RunConfig, case: Case | None) -> SummaryRequest:
+    # TODO(lead): pass config.model here once SummaryRequest has `model`; until then the model
+    # is chosen by the Services that `services_for` returns (settings.llm_model overridden).
+    if case is not None:
+        return case_request(case, prompt=config.prompt, backend=config.backend)
+    return SummaryRequest(
+        text=body.text,
+        html=body.html,
+        title=body.title,
+        published=body.published,
+        prompt=config.prompt,
+        backend=config.backend,
+    )
+
+
+async def _side(
+    services_for: ServicesFor, body: m.SideBySideRequest, config: m.RunConfig, case: Case | None
+) -> m.Side:
+    services = services_for(config)
+    request = _request(body, config, case)
+    try:
+        if config.backend == BASELINE:
+            summary = baseline_summary(prepare_document(request, services.settings).text)
+        else:
+            summary = await summarize(services, request)
+    except ReportedlyError as exc:
+        if exc.status < 500:
+            raise  # the request is wrong, not this side's backend
+        return m.Side(config=config, problem=m.Problem.model_validate(problem_for(exc)))
+    meta = summary.meta
+    ran = m.RunConfig(
+        backend=meta.backend,
+        prompt=meta.prompt,
+        model=meta.model if meta.backend == "llm" else None,
+    )
+    return m.Side(config=ran, summary=summary, gold=_gold(case, summary) if case else None)
+
+
+def _gold(case: Case, summary: Summary) -> m.GoldMatch:
+    result = score_case(case, summary)
+    return m.GoldMatch(
+        matched=[
+            m.MatchOut(
+                claim=match.predicted,
+                gold=match.gold,
+                similarity=round(match.judged.similarity, 3),
+                wrong=[name for name, ok in match.judged.verdicts() if not ok],
+            )
+            for match in result.matches
+        ],
+        missed=result.missed,
+        invented=result.invented,
+        scores=metrics(result.score),
+    )
+
+
+def _segments(
+    text: str, left: Summary | None, right: Summary | None, case: Case | None
+) -> list[m.Segment]:
+    """The article cut at every evidence and furniture boundary (`report.segments`)."""
+    spans: list[tuple[int, int, str, str]] = []
+    for side, summary in (("left", left), ("right", right)):
+        for i, claim in enumerate(summary.claims if summary else []):
+            spans.extend((e.start, e.end, side, f"{side}:{i}") for e in claim.evidence)
+    for i, gold in enumerate(case.claims if case else []):
+        spans.extend((e.start, e.end, "gold", f"gold:{i}") for e in gold.evidence)
+    shown = left or right
+    for r in shown.document.removed if shown else []:
+        spans.append((r.start, r.end, "furniture", "furniture:0"))
+    spans = [s for s in spans if 0 <= s[0] < s[1] <= len(text)]
+    out: list[m.Segment] = []
+    at = 0
+    for piece in segments(text, spans):
+        marks = _marks(piece.notes)
+        out.append(
+            m.Segment(
+                start=at,
+                end=at + len(piece.text),
+                left=marks["left"],
+                right=marks["right"],
+                gold=marks["gold"],
+                furniture=bool(marks["furniture"]),
+            )
+        )
+        at += len(piece.text)
+    return out
+
+
+def _marks(notes: Sequence[str]) -> dict[str, list[int]]:
+    marks: dict[str, list[int]] = {"left": [], "right": [], "gold": [], "furniture": []}
+    for note in notes:
+        kind, _, index = note.partition(":")
+        marks[kind].append(int(index))
+    return marks
