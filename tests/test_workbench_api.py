@@ -498,3 +498,36 @@ def test_compare_matches_the_cli_and_links_into_side_by_side(
     missing = client.get("/v1/workbench/compare", params={"a": a, "b": "nope"})
     assert "nope" in _problem(missing, 404)["detail"]
     _problem(client.get("/v1/workbench/compare", params={"a": a}), 422)
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "on"),
+    [
+        ("127.0.0.1", None, True),
+        ("localhost", None, True),
+        ("::1", None, True),
+        ("0.0.0.0", None, False),
+        ("192.0.2.10", None, False),
+        ("0.0.0.0", "true", True),
+        ("127.0.0.1", "false", False),
+    ],
+)
+def test_serve_turns_the_workbench_on_for_a_loopback_bind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, host: str, env: str | None, on: bool
+) -> None:
+    import uvicorn
+    from reportedly.cli import app as cli
+    from typer.testing import CliRunner
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.delenv("REPORTEDLY_WORKBENCH", raising=False)
+    if env is not None:
+        monkeypatch.setenv("REPORTEDLY_WORKBENCH", env)
+    monkeypatch.setenv("REPORTEDLY_CACHE_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["serve", "--host", host, "--backend", "rules"])
+    assert result.exit_code == 0, result.output
+    (served_app,) = served
+    paths = {route.path for route in served_app.routes}
+    assert ("/workbench" in paths) is on
+    assert ("/workbench" in result.output) is on

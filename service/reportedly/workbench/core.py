@@ -176,18 +176,7 @@ class Workbench:
             same_dataset=c.same_dataset,
             articles=len(c.articles),
             resamples=RESAMPLES,
-            metrics=[
-                m.MetricDelta(
-                    metric=d.metric,
-                    a=d.a,
-                    b=d.b,
-                    diff=d.diff,
-                    low=d.low,
-                    high=d.high,
-                    worse_by=d.worse_by,
-                )
-                for d in c.diffs
-            ],
+            metrics=[m.MetricDelta.model_validate(d, from_attributes=True) for d in c.diffs],
             changes=[
                 m.ArticleChange(
                     article=ch.case_id,

@@ -64,6 +64,11 @@ function fmt(value, digits = 3) {
   return Number(value).toFixed(digits);
 }
 
+// Counts and milliseconds read better with one decimal, as the CLI prints them.
+function fmtMetric(name, value) {
+  return fmt(value, /^(latency|tokens|attempts|furniture)/.test(name) ? 1 : 3);
+}
+
 function signed(value) {
   if (value === null || value === undefined) return "–";
   return (value >= 0 ? "+" : "") + Number(value).toFixed(3);
@@ -336,7 +341,7 @@ function goldCard(kind, side, gold) {
   const claims = side.summary.claims;
   const scores = el("table", { class: "scores" }, el("tbody", {}, SCORE_NAMES.map((name) =>
     el("tr", {}, el("td", {}, name), el("td", { class: "num", dataset: { metric: name } },
-      fmt(side.gold.scores[name], name === "furniture_leaks" ? 0 : 3))))));
+      fmtMetric(name, side.gold.scores[name]))))));
   const matched = side.gold.matched.map((m) => el("li", {},
     claimCell(kind, m.claim, claims[m.claim]), el("div", { class: "fields" },
       `↔ G${m.gold + 1} (similarity ${fmt(m.similarity, 2)})`,
@@ -459,6 +464,7 @@ async function startEval(side) {
   const body = { ...config, dataset: $("eval-dataset").value };
   try {
     state.job = await api("POST", "/evals", body);
+    renderProgress(state.job);
     say("eval-status", `eval ${state.job.id} of ${side.toUpperCase()} (${configLabel(config)}) on ${body.dataset} started`);
     pollEval();
   } catch (err) {
@@ -523,7 +529,8 @@ function renderComparison(c) {
     `paired bootstrap over articles, ${c.resamples} resamples, 95% interval.` + (c.same_dataset ? "" : " Different datasets: only the articles both scored."));
   const rows = c.metrics.map((d) => el("tr", {
     class: d.worse_by > 0 ? "worse" : d.worse_by < 0 ? "better" : "", dataset: { metric: d.metric },
-  }, el("td", {}, d.metric), el("td", { class: "num" }, fmt(d.a)), el("td", { class: "num" }, fmt(d.b)),
+  }, el("td", {}, d.metric), el("td", { class: "num" }, fmtMetric(d.metric, d.a)),
+  el("td", { class: "num" }, fmtMetric(d.metric, d.b)),
   el("td", { class: "num" }, signed(d.diff)),
   el("td", { class: "num" }, d.low === null ? "–" : `[${signed(d.low)}, ${signed(d.high)}]`)));
   const changes = c.changes.map((ch) => el("li", {},
