@@ -531,3 +531,16 @@ def test_serve_turns_the_workbench_on_for_a_loopback_bind(
     paths = {route.path for route in served_app.routes}
     assert ("/workbench" in paths) is on
     assert ("/workbench" in result.output) is on
+
+
+def test_an_unconfigured_llm_is_one_sides_problem_but_refuses_an_eval(
+    workdir: Path, fake_llm: FakeLLM
+) -> None:
+    settings = _settings(workdir, fake_llm).model_copy(update={"llm_base_url": None})
+    with TestClient(create_app(settings)) as c:
+        body = _pair({"backend": "rules"}, {"backend": "llm"})
+        result = c.post("/v1/workbench/side-by-side", json=body).json()
+        assert result["right"]["problem"]["status"] == 503 and result["left"]["summary"]
+        eval_body = {"dataset": "tiny", "backend": "llm"}
+        problem = _problem(c.post("/v1/workbench/evals", json=eval_body), 503)
+        assert "REPORTEDLY_LLM_BASE_URL" in problem["detail"]

@@ -50,7 +50,8 @@ def serve(
     settings = _settings(backend)
     PromptRegistry.load(settings.prompts_dir)  # a broken prompt file fails here, not in a worker
     if settings.workbench is None:  # on for a loopback bind only: it writes prompt files
-        settings = settings.model_copy(update={"workbench": _is_loopback(host)})
+        # (and in one process only: its eval jobs live in the process that started them)
+        settings = settings.model_copy(update={"workbench": _is_loopback(host) and workers == 1})
     name = settings.resolved_default_backend
     if workers > 1 and name == "local":
         _fail("The local backend runs one model server: use --workers 1.", code=2)

@@ -8,7 +8,7 @@ import dataclasses
 from collections import OrderedDict
 
 import anyio.to_thread
-from reportedly.errors import InvalidRequest
+from reportedly.errors import InvalidRequest, ReportedlyError
 from reportedly.evals.baseline import BASELINE
 from reportedly.evals.compare import Comparison, compare_runs
 from reportedly.evals.defaults import RESAMPLES
@@ -63,11 +63,17 @@ class Workbench:
         self._by_model.move_to_end(config.model)
         return self._by_model[config.model]
 
-    def check_config(self, config: m.RunConfig) -> None:
-        """Unknown backends and prompts are a 422 before anything runs."""
+    def check_config(self, config: m.RunConfig, *, runnable: bool) -> None:
+        """Unknown backends and prompts are a 422 before anything runs. A backend that cannot
+        run here (503) fails too when `runnable`, else it is left to its side to report."""
         services = self.services_for(config)
-        if config.backend != BASELINE:
+        if config.backend == BASELINE:
+            return
+        try:
             services.backend(config.backend).plan(config.prompt)
+        except ReportedlyError as exc:
+            if runnable or exc.status < 500:
+                raise
 
     def backends(self) -> m.BackendsInfo:
         settings = self.settings
@@ -95,7 +101,7 @@ class Workbench:
         if body.dataset is not None and body.article is not None:
             case = self.catalog.case(body.dataset, body.article)
         for config in (body.left, body.right):
-            self.check_config(config)
+            self.check_config(config, runnable=False)
         return await side_by_side(self.services_for, body, case)
 
     # --- prompts -----------------------------------------------------------------------------
@@ -136,7 +142,7 @@ class Workbench:
         except NotFound as exc:
             raise InvalidRequest(exc.detail) from None
         config = m.RunConfig(backend=body.backend, prompt=body.prompt, model=body.model)
-        self.check_config(config)
+        self.check_config(config, runnable=True)
         return self.jobs.start(self.services_for(config), dataset, body)
 
     async def runs(self, dataset: str | None) -> list[m.RunInfo]:
