@@ -252,6 +252,17 @@ def test_side_by_side_takes_pasted_text(client: TestClient[Any]) -> None:
     assert result["text"] == TEXT
 
 
+def test_side_by_side_takes_pasted_html(client: TestClient[Any]) -> None:
+    html = f"<html><body><nav>Home | News</nav><article><p>{TEXT}</p></article></body></html>"
+    body = _pair({"backend": "rules"}, {"backend": "baseline"}, html=html)
+    result = client.post("/v1/workbench/side-by-side", json=body).json()
+    assert "The bridge reopened" in result["text"] and "<p>" not in result["text"]
+    for side in ("left", "right"):
+        for claim in result[side]["summary"]["claims"]:
+            for ev in claim["evidence"]:  # offsets refer to the extracted text shown
+                assert result["text"][ev["start"] : ev["end"]] == ev["quote"]
+
+
 @pytest.mark.parametrize(
     ("body", "needle"),
     [

@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 import yaml
 from pydantic import ValidationError
+
 from reportedly.prompts import PromptFile, PromptFileInvalid, PromptRegistry, parse_prompt_file
 from reportedly.workbench.errors import (
     NotFound,

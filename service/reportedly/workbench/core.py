@@ -8,6 +8,7 @@ import dataclasses
 from collections import OrderedDict
 
 import anyio.to_thread
+
 from reportedly.errors import InvalidRequest, ReportedlyError
 from reportedly.evals.baseline import BASELINE
 from reportedly.evals.compare import Comparison, compare_runs

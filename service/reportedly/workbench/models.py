@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from reportedly.evals.dataset import GoldClaim
 from reportedly.schema import Removed, Summary
 

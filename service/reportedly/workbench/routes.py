@@ -20,6 +20,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.plugins import InitPluginProtocol
 from litestar.response import File
 from litestar.static_files import create_static_files_router
+
 from reportedly.problems import PROBLEM_MEDIA_TYPE, problem_for
 from reportedly.workbench import models as m
 from reportedly.workbench.core import Workbench

@@ -311,7 +311,7 @@ function renderDiff(result) {
   const summary = el("p", { class: "muted" },
     `${result.diff.matched.length} matched (${result.diff.matched.filter((p) => p.changed.length).length} changed), ` +
     `${result.diff.only_left.length} only in A, ${result.diff.only_right.length} only in B. ` +
-    `A: ${configLabel(result.left.config)} · B: ${configLabel(result.right.config)}`);
+    `A: ${sideLabel(result.left)} · B: ${sideLabel(result.right)}`);
   clear($("diff"), sideProblem(result.left, "A"), sideProblem(result.right, "B"), summary,
     el("table", { id: "diff-table" },
       el("thead", {}, el("tr", {}, el("th", {}, "A"), el("th", {}, "B"), el("th", {}, "what changed"))),
@@ -320,6 +320,13 @@ function renderDiff(result) {
 
 function configLabel(config) {
   return [config.backend, config.prompt, config.model].filter(Boolean).join(" · ");
+}
+
+function sideLabel(side) {
+  if (!side.summary) return `${configLabel(side.config)} (failed)`;
+  const meta = side.summary.meta;
+  const how = meta.cached ? "from the cache" : `${Math.round(meta.latency_ms)} ms, ${meta.usage.total_tokens} tokens`;
+  return `${configLabel(side.config)} (${how})`;
 }
 
 function renderGold(result) {
