@@ -261,8 +261,13 @@ def test_cli_runs_every_bundled_dataset_separately_and_gates_each(
     env = {"REPORTEDLY_CACHE_DIR": str(tmp_path / "cache"), "REPORTEDLY_EVALS_DB": str(db)}
     runner = CliRunner()
     args = ["run", "--backend", "rules", "--backend", "baseline"]
-    result = runner.invoke(app, [*args, "--fail-below-baseline", "attributed_f1"], env=env)
+    html = tmp_path / "report.html"
+    gate = ["--fail-below-baseline", "attributed_f1", "--html", str(html)]
+    result = runner.invoke(app, [*args, *gate], env=env)
     assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("report-*.html")) == [
+        "report-dev.html", "report-samples.html", "report-test.html",
+    ]  # fmt: skip
     tables = [line for line in result.output.splitlines() if "(1 articles)" in line]
     assert [t.split()[0] for t in tables] == ["samples", "dev", "test"]
     with EvalStore(db) as store:

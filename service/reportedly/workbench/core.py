@@ -4,7 +4,6 @@ model, prompt authoring, eval jobs, and the run store (shared with the eval CLI)
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import OrderedDict
 
 import anyio.to_thread
@@ -55,8 +54,9 @@ class Workbench:
             raise InvalidRequest(f"'model' applies to the llm backend only, not to {backend}.")
         if config.model not in self._by_model:
             settings = self.settings.model_copy(update={"llm_model": config.model})
-            self._by_model[config.model] = dataclasses.replace(
-                self.services, settings=settings, _backends={}, _lock=asyncio.Lock()
+            shared = self.services
+            self._by_model[config.model] = Services(
+                settings=settings, prompts=shared.prompts, http=shared.http, cache=shared.cache
             )
             while len(self._by_model) > _MODELS_KEPT:
                 _, old = self._by_model.popitem(last=False)
