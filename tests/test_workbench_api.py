@@ -160,6 +160,10 @@ def test_every_route_is_in_the_openapi_document_with_problem_responses(
     for path, item in spec["paths"].items():
         if path.startswith("/v1/workbench"):
             for operation in item.values():
+                errors = [c for c in operation["responses"] if c[0] in "45"]
+                for code in errors:
+                    assert set(operation["responses"][code]["content"]) == {PROBLEM}, (path, code)
+                assert ("415" in errors) == ("requestBody" in operation), path
                 ok = [c for c in operation["responses"] if c.startswith("2")]
                 assert len(ok) == 1 and "application/json" in operation["responses"][ok[0]].get(
                     "content", {}

@@ -13,13 +13,12 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from rich.markup import escape
 from rich.table import Table
 
-from reportedly.evals.dataset import Case
+from reportedly.evals.dataset import Case, GoldClaim
 from reportedly.evals.scorer import (
     LOWER_IS_BETTER,
     METRIC_NAMES,
@@ -29,7 +28,7 @@ from reportedly.evals.scorer import (
     score_case,
 )
 from reportedly.evals.views import RunView
-from reportedly.schema import CONFIDENCES, Summary
+from reportedly.schema import CONFIDENCES, Claim, Summary
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 # Metrics in 0..1 (charted on a fixed scale); the rest are charted relative to the largest.
@@ -148,7 +147,7 @@ def segments(text: str, spans: Sequence[tuple[int, int, str, str]]) -> list[Segm
     return out
 
 
-def _tf(claim: Any) -> str:
+def _tf(claim: Claim | GoldClaim) -> str:
     t = claim.timeframe
     parts = [t.text or "", f"{t.start or ''}..{t.end or ''}" if (t.start or t.end) else ""]
     return " ".join(p for p in parts if p) or "-"
@@ -181,7 +180,7 @@ def _predicted_rows(output: Summary | None, result: CaseResult) -> list[ClaimRow
     return rows
 
 
-def _row(number: str, status: str, claim: Any, detail: str) -> ClaimRow:
+def _row(number: str, status: str, claim: Claim | GoldClaim, detail: str) -> ClaimRow:
     source = f"{claim.source.name} ({claim.source.type})"
     who = ", ".join(claim.who)
     return ClaimRow(number, status, claim.claim, source, claim.confidence, _tf(claim), who, detail)

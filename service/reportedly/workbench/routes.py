@@ -29,7 +29,7 @@ from reportedly.workbench.errors import PromptRejected
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 _WHY = {
-    400: "Malformed JSON or a body that is not UTF-8.",
+    400: "A malformed request: JSON that does not parse, a body that is not UTF-8.",
     404: "An unknown dataset, article, prompt version, eval job or run.",
     409: "A version clash, or an eval already running.",
     415: "A body that is not JSON.",
@@ -38,8 +38,9 @@ _WHY = {
 }
 
 
-def _problems(*codes: int, prompt: bool = False) -> dict[int, ResponseSpec]:
-    """Error responses for the OpenAPI document, all RFC 9457 problem+json."""
+def _problems(*codes: int, body: bool = False, prompt: bool = False) -> dict[int, ResponseSpec]:
+    """Error responses for the OpenAPI document, all RFC 9457 problem+json (400 is listed for
+    every route, as the framework does; a route with a JSON body can also answer 415)."""
     return {
         code: ResponseSpec(
             data_container=m.PromptProblem if prompt and code == 422 else m.Problem,
@@ -47,7 +48,7 @@ def _problems(*codes: int, prompt: bool = False) -> dict[int, ResponseSpec]:
             description=_WHY[code],
             generate_examples=False,
         )
-        for code in (400, 415, *codes)
+        for code in ((400, 415, *codes) if body else (400, *codes))
     }
 
 
@@ -75,7 +76,7 @@ class WorkbenchController(Controller):
     @get(
         "/datasets/{dataset:str}/articles/{article:str}",
         summary="One labelled article: text and gold claims",
-        responses=_problems(404),
+        responses=_problems(404, 422),
     )
     async def article(
         self, dataset: Name, article: Name, wb: NamedDependency[Workbench]
@@ -86,7 +87,11 @@ class WorkbenchController(Controller):
             text=case.text, gold=case.claims,
         )  # fmt: skip
 
-    @get("/backends", summary="Backends and defaults for the configuration pickers")
+    @get(
+        "/backends",
+        summary="Backends and defaults for the configuration pickers",
+        responses=_problems(),
+    )
     async def backends(self, wb: NamedDependency[Workbench]) -> m.BackendsInfo:
         return wb.backends()
 
@@ -97,14 +102,14 @@ class WorkbenchController(Controller):
         description="Claims are paired with the eval scorer's matcher; a labelled article also "
         "gets each side's gold matches and per-article scores. A side whose backend fails "
         "(5xx) carries its problem; bad input fails the whole request.",
-        responses=_problems(404, 422, 503),
+        responses=_problems(404, 422, 503, body=True),
     )
     async def side_by_side(
         self, data: JSONBody[m.SideBySideRequest], wb: NamedDependency[Workbench]
     ) -> m.SideBySide:
         return await wb.side_by_side(data)
 
-    @get("/prompts", summary="Prompt versions the service has loaded")
+    @get("/prompts", summary="Prompt versions the service has loaded", responses=_problems())
     async def prompts(self, wb: NamedDependency[Workbench]) -> list[m.PromptInfo]:
         return wb.prompts()
 
@@ -122,7 +127,7 @@ class WorkbenchController(Controller):
         "/prompts/{task:str}/check",
         status_code=200,
         summary="Validate a draft as the next version (nothing is written)",
-        responses=_problems(404, 422),
+        responses=_problems(404, 422, body=True),
     )
     async def check_prompt(
         self, task: Task, data: JSONBody[m.PromptDraft], wb: NamedDependency[Workbench]
@@ -135,7 +140,7 @@ class WorkbenchController(Controller):
         summary="Save a draft as the next version of a prompt task (never overwrites)",
         description="`version:` in the front matter is set to the next version number. "
         "Runnable at once in side-by-side and eval runs.",
-        responses=_problems(404, 409, 422, 503, prompt=True),
+        responses=_problems(404, 409, 422, 503, body=True, prompt=True),
     )
     async def save_prompt(
         self, task: Task, data: JSONBody[m.PromptDraft], wb: NamedDependency[Workbench]
@@ -148,7 +153,7 @@ class WorkbenchController(Controller):
         summary="Start an eval run of one configuration over a dataset (in the background)",
         description="Recorded in the same store as `reportedly eval run`. One at a time; "
         "poll GET /v1/workbench/evals/{job} for progress.",
-        responses=_problems(409, 422, 503),
+        responses=_problems(409, 422, 503, body=True),
     )
     async def start_eval(
         self, data: JSONBody[m.EvalRequest], wb: NamedDependency[Workbench]
@@ -159,7 +164,7 @@ class WorkbenchController(Controller):
     async def eval_job(self, job: FromPath[str], wb: NamedDependency[Workbench]) -> m.EvalJob:
         return wb.jobs.get(job)
 
-    @get("/runs", summary="Recorded eval runs, newest first")
+    @get("/runs", summary="Recorded eval runs, newest first", responses=_problems())
     async def runs(
         self,
         wb: NamedDependency[Workbench],
@@ -172,7 +177,7 @@ class WorkbenchController(Controller):
     @get(
         "/compare",
         summary="B - A per metric with a paired bootstrap interval (as `eval compare`)",
-        responses=_problems(404),
+        responses=_problems(404, 422),
     )
     async def compare(
         self,
