@@ -249,6 +249,15 @@ def test_a_failing_backend_is_that_sides_problem(
     assert result["diff"]["only_left"] and not result["diff"]["matched"]
 
 
+def test_furniture_is_marked_whichever_side_the_baseline_is_on(client: TestClient[Any]) -> None:
+    body = _pair({"backend": "baseline"}, {"backend": "rules"}, dataset="samples",
+                 article="nk-troops-seoul-june26-scraped")  # fmt: skip
+    result = client.post("/v1/workbench/side-by-side", json=body).json()
+    assert result["removed"] and any(s["furniture"] for s in result["segments"])
+    furniture = [s for s in result["segments"] if s["furniture"]]
+    assert any("Advertisement" in result["text"][s["start"] : s["end"]] for s in furniture)
+
+
 def test_side_by_side_takes_pasted_text(client: TestClient[Any]) -> None:
     body = _pair({"backend": "rules"}, {"backend": "baseline"}, text=TEXT, published="2024-05-06")
     result = client.post("/v1/workbench/side-by-side", json=body).json()

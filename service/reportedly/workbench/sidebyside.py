@@ -16,7 +16,7 @@ from reportedly.evals.runner import case_request
 from reportedly.evals.scorer import metrics, score_case
 from reportedly.pipeline import Services, prepare_document, summarize
 from reportedly.problems import problem_for
-from reportedly.schema import Summary, SummaryRequest
+from reportedly.schema import Removed, Summary, SummaryRequest
 from reportedly.workbench import models as m
 
 ServicesFor = Callable[[m.RunConfig], Services]
@@ -28,7 +28,7 @@ async def side_by_side(
     left, right = await asyncio.gather(
         _side(services_for, body, body.left, case), _side(services_for, body, body.right, case)
     )
-    shown = left.summary or right.summary
+    shown = _shown(left.summary, right.summary)
     text = case.text if case else shown.document.text if shown else (body.text or "")
     removed = shown.document.removed if shown else []
     diff = claim_diff(
@@ -48,8 +48,15 @@ async def side_by_side(
             only_left=diff.only_a,
             only_right=diff.only_b,
         ),
-        segments=_segments(text, left.summary, right.summary, case),
+        segments=_segments(text, left.summary, right.summary, case, removed),
     )
+
+
+def _shown(left: Summary | None, right: Summary | None) -> Summary | None:
+    """The output whose document the page shows: the service's (the baseline marks no
+    furniture), else whichever exists."""
+    outputs = [s for s in (left, right) if s is not None]
+    return next((s for s in outputs if s.meta.backend != BASELINE), outputs[0] if outputs else None)
 
 
 def _request(body: m.SideBySideRequest, config: m.RunConfig, case: Case | None) -> SummaryRequest:
@@ -109,7 +116,11 @@ def _gold(case: Case, summary: Summary) -> m.GoldMatch:
 
 
 def _segments(
-    text: str, left: Summary | None, right: Summary | None, case: Case | None
+    text: str,
+    left: Summary | None,
+    right: Summary | None,
+    case: Case | None,
+    removed: Sequence[Removed],
 ) -> list[m.Segment]:
     """The article cut at every evidence and furniture boundary (`report.segments`)."""
     spans: list[tuple[int, int, str, str]] = []
@@ -118,9 +129,7 @@ def _segments(
             spans.extend((e.start, e.end, side, f"{side}:{i}") for e in claim.evidence)
     for i, gold in enumerate(case.claims if case else []):
         spans.extend((e.start, e.end, "gold", f"gold:{i}") for e in gold.evidence)
-    shown = left or right
-    for r in shown.document.removed if shown else []:
-        spans.append((r.start, r.end, "furniture", "furniture:0"))
+    spans.extend((r.start, r.end, "furniture", "furniture:0") for r in removed)
     spans = [s for s in spans if 0 <= s[0] < s[1] <= len(text)]
     out: list[m.Segment] = []
     at = 0
