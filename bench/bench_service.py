@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import instructor
 import openai
-from reportedly.schema import Draft
+from reportedly.replies import QuotedReply
 
 from tests.fakellm import FakeLLM, Reply
 
@@ -160,7 +160,7 @@ async def main(rounds: int) -> None:
             started = time.perf_counter()
             await direct.chat.completions.create(
                 model="bench-model",
-                response_model=Draft,
+                response_model=QuotedReply,
                 messages=[{"role": "user", "content": TEXT}],
                 max_retries=0,
             )

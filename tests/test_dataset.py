@@ -123,10 +123,9 @@ def test_wikinews_cases_carry_their_licence(bundled: Dataset) -> None:
 @pytest.mark.skipif(not SHARED_SAMPLES.is_dir(), reason="../shared/samples not beside the repo")
 def test_texts_equal_the_shared_samples_byte_for_byte() -> None:
     texts = DEFAULT_DATASET.parent / "texts"
-    copies = sorted(p.name for p in texts.iterdir())
     originals = sorted(p.name for p in SHARED_SAMPLES.glob("*.txt"))
-    assert copies == originals
-    for name in copies:
+    assert len(originals) == 4
+    for name in originals:  # the dev and test splits keep their own texts beside these
         assert (texts / name).read_bytes() == (SHARED_SAMPLES / name).read_bytes(), name
 
 

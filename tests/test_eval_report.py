@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from reportedly.evals.dataset import Case, Dataset, GoldClaim, GoldEvidence
-from reportedly.evals.report import build_report, metrics_table, render_html, segments
+from reportedly.evals.report import metrics_table, render_html, segments
 from reportedly.evals.scorer import score_case
 from reportedly.evals.store import EvalStore
+from reportedly.evals.views import build_views
 from reportedly.schema import Claim, Document, Evidence, Meta, Source, Summary, Timeframe
 
 HOSTILE = "<script>alert('owned')</script>"
@@ -93,7 +94,7 @@ def test_segments_cut_overlapping_spans() -> None:
 
 
 def test_report_is_self_contained_and_escaped(store: EvalStore) -> None:
-    views = build_report(store, ["last"])
+    views = build_views(store, ["last"])
     assert [v.record.backend for v in views] == ["rules", "baseline"]  # baseline added
     html = render_html(views)
     assert "<script" not in html.lower()
@@ -111,7 +112,7 @@ def test_report_is_self_contained_and_escaped(store: EvalStore) -> None:
 
 
 def test_terminal_table_lists_every_run(store: EvalStore) -> None:
-    table = metrics_table(build_report(store, ["last"]))
+    table = metrics_table(build_views(store, ["last"]))
     assert len(table.columns) == 3  # metric + run + baseline
     assert table.row_count > 15
 
@@ -128,7 +129,7 @@ def test_report_renders_highlights_in_headless_chromium(store: EvalStore, tmp_pa
             pytest.fail("chromium is required in CI (apt-get install -y chromium)")
         pytest.skip("chromium not installed")
     page = tmp_path / "report.html"
-    page.write_text(render_html(build_report(store, ["last"])), encoding="utf-8")
+    page.write_text(render_html(build_views(store, ["last"])), encoding="utf-8")
     flags = [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -97,10 +97,10 @@ def test_run_records_cases_and_rerun_hits_the_cache(settings: Settings, tmp_path
     async def twice() -> tuple[Any, Any, list[str]]:
         async with _services(settings) as (services, counter):
             first = await run_evals(store, settings, config, services=services,
-                                    show_progress=False)  # fmt: skip
+                                    )  # fmt: skip
             calls_after_first = list(counter.calls)
             second = await run_evals(store, settings, config, services=services,
-                                     show_progress=False)  # fmt: skip
+                                     )  # fmt: skip
             assert counter.calls == calls_after_first  # zero backend calls on the re-run
             return first, second, calls_after_first
 
@@ -113,7 +113,7 @@ def test_run_records_cases_and_rerun_hits_the_cache(settings: Settings, tmp_path
     assert [c.case_id for c in cases1] == ["a", "b"]
     assert all(c.output is not None and not c.output.meta.cached for c in cases1)
     assert all(c.output is not None and c.output.meta.cached for c in cases2)
-    assert run1.summary is not None and run1.summary["validity"] == 1.0
+    assert run1.metrics is not None and run1.metrics["validity"] == 1.0
     # The cached re-run scores exactly like the original.
     assert [c.score.tp for c in cases1] == [c.score.tp for c in cases2]
 
@@ -127,7 +127,7 @@ def test_interrupted_run_resumes_without_redoing_finished_cases(
     async def interrupted() -> None:
         async with _services(settings) as (services, counter):
             counter.fail = lambda n, a: Interrupted() if n == 2 else None
-            await run_evals(store, settings, config, services=services, show_progress=False)
+            await run_evals(store, settings, config, services=services)
 
     with pytest.raises(Interrupted):
         _run(interrupted())
@@ -138,7 +138,7 @@ def test_interrupted_run_resumes_without_redoing_finished_cases(
     async def resume() -> tuple[Any, list[str]]:
         async with _services(settings) as (services, counter):
             outcome = await run_evals(store, settings, config, services=services,
-                                      show_progress=False)  # fmt: skip
+                                      )  # fmt: skip
             return outcome, counter.calls
 
     outcome, calls = _run(resume())
@@ -159,13 +159,13 @@ def test_a_failing_case_is_recorded_as_an_error(settings: Settings, tmp_path: Pa
                 ModelOutputInvalid("bad JSON") if "telescope" in a.document.text else None
             )
             return await run_evals(store, settings, config, services=services,
-                                   show_progress=False)  # fmt: skip
+                                   )  # fmt: skip
 
     (run,) = _run(go()).runs
     cases = {c.case_id: c for c in store.cases(run.id)}
     assert cases["b"].error == "ModelOutputInvalid: bad JSON" and cases["b"].output is None
     assert cases["a"].error is None
-    assert run.status == "finished" and run.summary["validity"] == 0.5
+    assert run.status == "finished" and run.metrics["validity"] == 0.5
 
 
 def test_repeats_beyond_the_first_bypass_the_cache(settings: Settings, tmp_path: Path) -> None:
@@ -175,9 +175,9 @@ def test_repeats_beyond_the_first_bypass_the_cache(settings: Settings, tmp_path:
 
     async def go() -> list[str]:
         async with _services(settings) as (services, counter):
-            await run_evals(store, settings, once, services=services, show_progress=False)
+            await run_evals(store, settings, once, services=services)
             counter.calls.clear()
-            await run_evals(store, settings, thrice, services=services, show_progress=False)
+            await run_evals(store, settings, thrice, services=services)
             return counter.calls
 
     calls = _run(go())
@@ -192,9 +192,9 @@ def test_baseline_runs_locally_and_bad_config_is_refused(
 ) -> None:
     store = EvalStore(tmp_path / "evals.sqlite3")
     config = RunConfig(dataset=_dataset("a", "b"), backends=["baseline", "nonsense"])
-    outcome = _run(run_evals(store, settings, config, show_progress=False))
+    outcome = _run(run_evals(store, settings, config))
     (run,) = outcome.runs
-    assert run.backend == "baseline" and run.summary["claim_recall"] == 1.0
+    assert run.backend == "baseline" and run.metrics["claim_recall"] == 1.0
     assert len(outcome.failures) == 1 and "nonsense" in outcome.failures[0]
     with pytest.raises(RunSetupError):
         _run(run_evals(store, settings, RunConfig(dataset=_dataset("a"), repeat=0)))
@@ -235,3 +235,92 @@ def test_cli_run_records_and_gates_against_the_baseline(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "does not beat the baseline" in result.output
     result = runner.invoke(app, ["runs", "--db", db])
     assert result.output.count("finished") == 4
+
+
+def _dataset_file(folder: Path, name: str, article_id: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        DATASET_YAML.replace("cli-tiny", name).replace("id: bridge", f"id: {article_id}")
+    )
+    return path
+
+
+def test_cli_runs_every_bundled_dataset_separately_and_gates_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportedly import bundled
+    from reportedly.evals.cli import app
+    from typer.testing import CliRunner
+
+    bundled_dir = tmp_path / "bundled"
+    bundled_dir.mkdir()
+    for name in ("samples", "dev", "test"):
+        _dataset_file(bundled_dir, name, f"{name}-bridge")
+    monkeypatch.setattr(bundled, "DATASETS_DIR", bundled_dir)
+    db = tmp_path / "evals.sqlite3"
+    env = {"REPORTEDLY_CACHE_DIR": str(tmp_path / "cache"), "REPORTEDLY_EVALS_DB": str(db)}
+    runner = CliRunner()
+    args = ["run", "--backend", "rules", "--backend", "baseline"]
+    html = tmp_path / "report.html"
+    gate = ["--fail-below-baseline", "attributed_f1", "--html", str(html)]
+    result = runner.invoke(app, [*args, *gate], env=env)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("report-*.html")) == [
+        "report-dev.html", "report-samples.html", "report-test.html",
+    ]  # fmt: skip
+    tables = [line for line in result.output.splitlines() if "(1 articles)" in line]
+    assert [t.split()[0] for t in tables] == ["samples", "dev", "test"]
+    with EvalStore(db) as store:
+        runs = store.runs()
+    assert sorted({r.dataset_name for r in runs}) == ["dev", "samples", "test"]
+    assert len(runs) == 6  # rules and baseline per dataset
+    # The gate holds per dataset: every dataset's runs are judged, and each failure is named.
+    result = runner.invoke(app, [*args, "--fail-below-baseline", "grounding_rate"], env=env)
+    assert result.exit_code == 1
+    assert all(f"FAIL {name}:" in result.output for name in ("samples", "dev", "test"))
+
+
+def test_cli_dataset_option_takes_bundled_names_and_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportedly import bundled
+    from reportedly.evals.cli import app
+    from typer.testing import CliRunner
+
+    bundled_dir = tmp_path / "bundled"
+    bundled_dir.mkdir()
+    _dataset_file(bundled_dir, "samples", "s1")
+    _dataset_file(bundled_dir, "dev", "d1")
+    own = _dataset_file(tmp_path, "mine", "m1")
+    monkeypatch.setattr(bundled, "DATASETS_DIR", bundled_dir)
+    env = {"REPORTEDLY_CACHE_DIR": str(tmp_path / "cache")}
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["run", "--backend", "baseline", "--dataset", "dev", "--dataset", str(own)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "dev (1 articles)" in result.output and "mine (1 articles)" in result.output
+    assert "samples (1 articles)" not in result.output
+    result = runner.invoke(app, ["run", "--dataset", "test"], env=env)
+    assert result.exit_code == 2 and "bundled dataset 'test' is not in" in result.output
+    result = runner.invoke(app, ["run", "--dataset", "nonsense"], env=env)
+    assert (
+        result.exit_code == 2 and "not a file, nor a bundled name (samples, dev)" in result.output
+    )
+
+
+def test_a_store_from_before_the_rename_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with EvalStore(path) as store:
+        run = store.create_run(dataset=_dataset("a"), backend="rules", prompt_ref=None,
+                               repeat=1, git_commit=None)  # fmt: skip
+        store.set_status(run.id, "finished", {"claim_f1": 0.5})
+    db = sqlite3.connect(path)  # rename the column back, as older versions wrote it
+    db.execute("ALTER TABLE runs RENAME COLUMN metrics_json TO summary_json")
+    db.commit()
+    db.close()
+    with EvalStore(path) as store:
+        (old,) = store.runs()
+    assert old.id == run.id and old.metrics == {"claim_f1": 0.5}

@@ -16,9 +16,9 @@ from reportedly.evals.matching import (
 )
 from reportedly.evals.scorer import (
     CaseScore,
+    aggregate,
     metrics,
     score_case,
-    summarize_scores,
     timeframes_agree,
     total,
 )
@@ -324,7 +324,7 @@ def test_macro_and_micro_differ_when_articles_differ_in_size() -> None:
     small = CASE.model_copy(update={"claims": GOLD[:1]})
     good = score_case(small, _summary(PERFECT[:1])).score  # 1/1 found
     bad = score_case(CASE, _summary(PERFECT[:1])).score  # 1/4 found
-    summary = summarize_scores([good, bad])
+    summary = aggregate([good, bad])
     assert summary["claim_recall"] == pytest.approx(2 / 5)
     assert summary["claim_recall_macro"] == pytest.approx((1 + 0.25) / 2)
 

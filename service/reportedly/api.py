@@ -84,8 +84,16 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
         )
     if accepted:
         _check_query_fields(request)
-    if request.headers.get("content-length") == "0":
-        raise BadInput("The request body is empty; send the article (see /docs).")
+    await refuse_empty_body(request)
+
+
+async def refuse_empty_body(request: Request[Any, Any, Any]) -> None:
+    """A POST without a body gets a problem that says so (the framework's says "data")."""
+    if request.method != "POST":
+        return
+    length = request.headers.get("content-length")
+    if length == "0" or (length is None and "transfer-encoding" not in request.headers):
+        raise BadInput("The request body is empty; see /docs for what this route takes.")
 
 
 def _check_query_fields(request: Request[Any, Any, Any]) -> None:

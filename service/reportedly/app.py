@@ -10,11 +10,18 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins import InitPluginProtocol
 from litestar.static_files import create_static_files_router
 from openapi_ui_bundles import swagger_ui
 
 import reportedly
-from reportedly.api import ArticleRequest, SummaryController, healthz, provide_services
+from reportedly.api import (
+    ArticleRequest,
+    SummaryController,
+    healthz,
+    provide_services,
+    refuse_empty_body,
+)
 from reportedly.openapi import complete_request_schemas
 from reportedly.problems import exception_handlers
 from reportedly.prompts import PromptRegistry
@@ -35,6 +42,8 @@ def create_app(settings: Settings) -> Litestar:
 
     app = Litestar(
         route_handlers=[SummaryController, healthz, _docs_assets()],
+        plugins=_workbench(settings),
+        before_request=refuse_empty_body,
         lifespan=[lifespan],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=exception_handlers,
@@ -51,9 +60,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     refs = PromptRegistry.load(settings.prompts_dir).refs
-    complete_request_schemas(
-        app.openapi_schema, settings, [*refs, *{r.split("@")[0] for r in refs}]
-    )
+    complete_request_schemas(app, settings, [*refs, *{r.split("@")[0] for r in refs}])
     return app
 
 
@@ -73,6 +80,16 @@ def _docs_assets() -> Router:
     return create_static_files_router(
         path=DOCS_ASSETS, directories=[swagger_ui.static_path], include_in_schema=False
     )
+
+
+def _workbench(settings: Settings) -> list[InitPluginProtocol]:
+    """The prompt workbench (/workbench and /v1/workbench) only when asked for: it writes
+    prompt files and starts eval runs. `reportedly serve` asks for it on a loopback bind."""
+    if not settings.workbench:
+        return []
+    from reportedly.workbench.routes import WorkbenchPlugin
+
+    return [WorkbenchPlugin()]
 
 
 def create_app_from_env() -> Litestar:

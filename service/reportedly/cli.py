@@ -51,6 +51,9 @@ def serve(
 
     settings = _settings(backend)
     PromptRegistry.load(settings.prompts_dir)  # a broken prompt file fails here, not in a worker
+    if settings.workbench is None:  # on for a loopback bind only: it writes prompt files
+        # (and in one process only: its eval jobs live in the process that started them)
+        settings = settings.model_copy(update={"workbench": _is_loopback(host) and workers == 1})
     name = settings.resolved_default_backend
     if workers > 1 and name == "local":
         _fail("The local backend runs one model server: use --workers 1.", code=2)
@@ -61,11 +64,14 @@ def serve(
         "log_config": uvicorn_log_config(),
         "server_header": False,
     }
+    if settings.workbench:
+        _stderr(f"reportedly: prompt workbench at http://{host}:{port}/workbench")
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
     # Worker processes build their own app from the environment, so pass overrides through it.
     os.environ["REPORTEDLY_DEFAULT_BACKEND"] = name
+    os.environ["REPORTEDLY_WORKBENCH"] = "true" if settings.workbench else "false"
     uvicorn.run("reportedly.app:create_app_from_env", factory=True, workers=workers, **options)
 
 
@@ -163,6 +169,17 @@ def _settings(backend: str | None) -> Settings:
             _fail(exc.detail, code=2)
         settings = settings.model_copy(update={"default_backend": name})
     return settings
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _read(file: str) -> str:

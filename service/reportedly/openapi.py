@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
 
+from litestar import Litestar
 from litestar.openapi.spec import (
-    OpenAPI,
     OpenAPIMediaType,
     Operation,
     Parameter,
@@ -22,46 +22,90 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from pydantic import BaseModel
 
 from reportedly.api import QUERY_FIELDS
-from reportedly.schema import BatchRequest, SummaryRequest
+from reportedly.schema import HAS_TEXT, SummaryRequest
 from reportedly.settings import Settings
 
-# An article: some text that is not only whitespace.
-_HAS_TEXT = r"\S"
+_REF = "#/components/schemas/{model}"
 
 
-def complete_request_schemas(
-    document: OpenAPI, settings: Settings, prompt_refs: Iterable[str]
-) -> None:
-    """Replace the request schemas of `document` in place (see the module docstring)."""
-    summary = summary_request_schema(settings, sorted(set(prompt_refs)))
+def complete_request_schemas(app: Litestar, settings: Settings, prompt_refs: Iterable[str]) -> None:
+    """Replace the request schemas of `app`'s OpenAPI document in place (see the module
+    docstring): every JSON body model's, then `SummaryRequest`'s with the settings."""
+    document = app.openapi_schema
     schemas = document.components.schemas if document.components else None
     if schemas is None:
         return
-    batch = BatchRequest.model_json_schema()
-    batch["additionalProperties"] = False
-    for name, schema in (("SummaryRequest", summary), ("BatchRequest", batch)):
-        converted = _to_schema(schema)
-        assert isinstance(converted, Schema)
-        schemas[name] = converted
+    refs, backends = sorted(set(prompt_refs)), list[str](settings.backends)
+    for model in _body_models(app):
+        schema = model.model_json_schema(ref_template=_REF)
+        _replace(schemas, schema, refs, backends, _extra_backends(model))
+    summary = summary_request_schema(settings)
+    _replace(schemas, summary, refs, backends, {})
     paths = document.paths or {}
     operation = paths["/v1/summaries"].post if "/v1/summaries" in paths else None
     if operation is not None:
         _accept_article_bodies(operation, summary)
 
 
-def summary_request_schema(settings: Settings, prompt_refs: list[str]) -> dict[str, Any]:
-    schema = SummaryRequest.model_json_schema()
+def _body_models(app: Litestar) -> list[type[BaseModel]]:
+    models: list[type[BaseModel]] = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            data = handler.parsed_fn_signature.parameters.get("data")
+            body = data.annotation if data is not None else None
+            if isinstance(body, type) and issubclass(body, BaseModel) and body not in models:
+                models.append(body)
+    return models
+
+
+def _replace(
+    schemas: dict[str, Schema],
+    schema: dict[str, Any],
+    refs: list[str],
+    backends: list[str],
+    extra: Mapping[str, tuple[str, ...]],
+) -> None:
+    """Put a pydantic JSON schema (and the models it refers to) into the components, their
+    `prompt` and `backend` fields narrowed to what this server has. A model may name more
+    backends of its own in `EXTRA_BACKENDS` (the workbench's baseline)."""
+    for name, definition in {**schema.pop("$defs", {}), schema["title"]: schema}.items():
+        props = definition.get("properties", {})
+        if "prompt" in props:
+            _narrow(props["prompt"], {"enum": refs})
+        if "backend" in props:
+            _narrow(props["backend"], {"enum": [*backends, *extra.get(name, ())]})
+        converted = _to_schema(definition)
+        assert isinstance(converted, Schema)
+        schemas[name] = converted
+
+
+def _extra_backends(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
+    """`EXTRA_BACKENDS` of `model` and of every model among its fields, by name."""
+    found: dict[str, tuple[str, ...]] = {}
+    stack: list[Any] = [model]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            if item.__name__ in found:
+                continue
+            found[item.__name__] = getattr(item, "EXTRA_BACKENDS", ())
+            stack.extend(field.annotation for field in item.model_fields.values())
+        else:
+            stack.extend(get_args(item))
+    return found
+
+
+def summary_request_schema(settings: Settings) -> dict[str, Any]:
+    schema = SummaryRequest.model_json_schema(ref_template=_REF)
     props = schema["properties"]
-    _narrow(props["text"], {"minLength": 1, "maxLength": settings.max_chars, "pattern": _HAS_TEXT})
+    _narrow(props["text"], {"minLength": 1, "maxLength": settings.max_chars, "pattern": HAS_TEXT})
     _narrow(
-        props["html"], {"minLength": 1, "maxLength": settings.max_chars * 10, "pattern": _HAS_TEXT}
+        props["html"], {"minLength": 1, "maxLength": settings.max_chars * 10, "pattern": HAS_TEXT}
     )
-    _narrow(props["prompt"], {"enum": prompt_refs})
-    _narrow(props["backend"], {"enum": list(settings.backends)})
     _narrow(props["model"], {"minLength": 1})
-    schema["additionalProperties"] = False
     # Exactly one of text and html, given as a string (the other absent or null).
     schema["oneOf"] = [
         {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "html")
@@ -110,7 +154,7 @@ _SUBSCHEMAS = {"anyOf", "oneOf", "allOf", "prefixItems"}
 def _to_schema(node: dict[str, Any]) -> Schema | Reference:
     """A JSON Schema dict (pydantic's) as Litestar's `Schema` objects."""
     if "$ref" in node:
-        return Reference(ref=node["$ref"].replace("#/$defs/", "#/components/schemas/"))
+        return Reference(ref=node["$ref"])
     fields: dict[str, Any] = {}
     for key, value in node.items():
         if key == "$defs":

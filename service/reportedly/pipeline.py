@@ -18,7 +18,7 @@ from reportedly.errors import InvalidRequest, PayloadTooLarge
 from reportedly.fences import addressed_claim_warnings
 from reportedly.grounding import ground
 from reportedly.html_text import html_to_text
-from reportedly.schema import Document, Meta, Summary, SummaryRequest
+from reportedly.schema import Document, Meta, Summary, SummaryRequest, has_text
 from reportedly.services import Services
 from reportedly.settings import Settings
 
@@ -37,7 +37,7 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         len(request.text or "") + html_cost,
     )
     plan = services.backend(request.backend).plan(request.prompt, request.model)
-    if not document.text.strip():  # HTML with no readable text: nothing for a backend to read
+    if not has_text(document.text):  # HTML with no readable text: nothing for a backend to read
         return _nothing_to_read(document, plan, started)
     # Warnings about the request itself are never cached: the same article may come back
     # with another request.
@@ -72,7 +72,7 @@ def prepare_document(request: SummaryRequest, settings: Settings) -> Document:
             f"The article has {len(raw):,} characters; the limit is {settings.max_chars:,} "
             "(REPORTEDLY_MAX_CHARS; HTML may be ten times larger)."
         )
-    if not raw.strip():
+    if not has_text(raw):
         raise InvalidRequest(
             f"The article {'text' if request.text is not None else 'HTML'} is empty or "
             "whitespace only."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from reportedly.errors import ReportedlyError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
 
 # What each status means on this API, for the OpenAPI document.
 _WHEN: dict[int, str] = {
@@ -45,20 +47,22 @@ class Problem(BaseModel):
     )
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem statuses a route can answer (500 is always added)."""
+def problem_responses(
+    *statuses: int,
+    why: Mapping[int, str] | None = None,
+    models: Mapping[int, type[Problem]] | None = None,
+) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem statuses a route can answer (500 is always added).
+    `why` words a status for this route; `models` names a richer problem body for one."""
     return {
         status: ResponseSpec(
-            Problem,
+            (models or {}).get(status, Problem),
             media_type=PROBLEM_MEDIA_TYPE,
-            description=_WHEN[status],
+            description=(why or {}).get(status) or _WHEN[status],
             generate_examples=False,
         )
         for status in sorted({*statuses, 500})
     }
-
-
-log = logging.getLogger(__name__)
 
 
 def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> dict[str, Any]:

@@ -170,10 +170,14 @@ class PromptRegistry:
         self.source = source
         self._by_task: dict[str, dict[int, PromptFile]] = {}
         for prompt in prompts:
-            versions = self._by_task.setdefault(prompt.id, {})
-            if prompt.version in versions:
-                raise PromptFileInvalid(f"{prompt.path}: duplicate prompt {prompt.ref}")
-            versions[prompt.version] = prompt
+            self.add(prompt)
+
+    def add(self, prompt: PromptFile) -> None:
+        """A new version becomes runnable at once (the prompt workbench saves one)."""
+        versions = self._by_task.setdefault(prompt.id, {})
+        if prompt.version in versions:
+            raise PromptFileInvalid(f"{prompt.path}: duplicate prompt {prompt.ref}")
+        versions[prompt.version] = prompt
 
     @classmethod
     def load(cls, directory: Path) -> PromptRegistry:

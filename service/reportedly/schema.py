@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 SourceType = Literal[
     "person", "organization", "government", "media", "document", "unnamed", "author"
@@ -116,7 +123,39 @@ class Draft(BaseModel):
 # --- the HTTP contract -------------------------------------------------------------------
 
 MAX_TITLE_CHARS = 500
+# Some character that is not whitespace, for Python (str.isspace), JSON Schema (ECMA-262 \s)
+# and pydantic (Rust's \s) alike: the OpenAPI document and the service use this one pattern.
+HAS_TEXT = r"[^\s\x1c-\x1f\x85\ufeff]"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic would also read 0 or "1700000000" as a date (seconds since 1970); a date in
+    # a request is written YYYY-MM-DD.
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def has_text(text: str) -> bool:
+    return re.search(HAS_TEXT, text) is not None
+
+
+def _not_blank(text: str) -> str:
+    if not has_text(text):
+        raise ValueError("is empty or whitespace only")
+    return text
+
+
+# An article field that must hold some text; the schema says so with HAS_TEXT.
+ArticleText = Annotated[
+    str, AfterValidator(_not_blank), Field(min_length=1, json_schema_extra={"pattern": HAS_TEXT})
+]
 
 
 class SummaryRequest(BaseModel):
@@ -127,7 +166,7 @@ class SummaryRequest(BaseModel):
     title: str | None = Field(
         default=None, max_length=MAX_TITLE_CHARS, description="The headline, if known."
     )
-    published: dt.date | None = Field(
+    published: IsoDate | None = Field(
         default=None, description="Publication date, used to resolve relative timeframes."
     )
     prompt: str | None = Field(
@@ -142,17 +181,6 @@ class SummaryRequest(BaseModel):
         description="The llm backend's model (default REPORTEDLY_LLM_MODEL); the other "
         "backends have one model each and ignore this, with a warning.",
     )
-
-    @field_validator("published", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        # pydantic would also read 0 or "1700000000" as a date (seconds since 1970); a
-        # publication date is written YYYY-MM-DD.
-        if value is None or isinstance(value, dt.date):
-            return value
-        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-            return value
-        raise ValueError("must be a date written YYYY-MM-DD")
 
     @field_validator("text", "html", "title", "prompt", "backend", "model", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -67,6 +68,29 @@ class Settings(BaseSettings):
         description="Response cache size limit; least recently used answers go first.",
     )
     cache_max_entries: int | None = Field(default=None, ge=1)
+
+    # Evals and the prompt workbench (`reportedly.evals`, `reportedly.workbench`).
+    evals_db: Path | None = Field(
+        default=None, description="Eval run store; default: <cache_dir>/evals.sqlite3."
+    )
+    workbench: bool | None = Field(
+        default=None,
+        description=(
+            "Serve the prompt workbench at /workbench. Default: on when `reportedly serve` "
+            "binds a loopback address, off otherwise (and off in `create_app`)."
+        ),
+    )
+    workbench_datasets: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Extra dataset files the workbench offers, separated by os.pathsep (':').",
+    )
+
+    @field_validator("workbench_datasets", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
 
     @property
     def llm_configured(self) -> bool:

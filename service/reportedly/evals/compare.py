@@ -17,20 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from reportedly.evals.matching import match_claims, source_name_right
+from reportedly.evals.defaults import RESAMPLES, SEED
+from reportedly.evals.matching import match_claims, source_name_right, who_overlap
 from reportedly.evals.scorer import (
     LOWER_IS_BETTER,
     METRIC_NAMES,
     CaseScore,
     merge_by_case,
     metrics,
+    timeframes_agree,
     total,
 )
-from reportedly.evals.store import CaseRecord
-from reportedly.schema import Summary
-
-RESAMPLES = 2000
-SEED = 20240601
+from reportedly.evals.store import CaseRecord, EvalStore
+from reportedly.evals.views import RunView, load_view
+from reportedly.schema import Claim, Summary
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,12 @@ class CaseChange:
     def any(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
+    @property
+    def moved(self) -> float:
+        """How much the article changed: its claim F1 difference, then its claim changes."""
+        f1 = abs((self.f1_b or 0.0) - (self.f1_a or 0.0))
+        return f1 + 1e-3 * (len(self.added) + len(self.removed) + len(self.changed))
+
 
 def _first(records: Sequence[CaseRecord]) -> dict[str, CaseRecord]:
     out: dict[str, CaseRecord] = {}
@@ -142,31 +148,79 @@ def _first(records: Sequence[CaseRecord]) -> dict[str, CaseRecord]:
     return out
 
 
+@dataclass(frozen=True)
+class ClaimPair:
+    """A claim of output A and the claim of output B the scorer's matcher paired it with."""
+
+    a: int
+    b: int
+    similarity: float
+    changed: list[str]  # of CHANGEABLE, in that order
+
+
+@dataclass
+class ClaimDiff:
+    pairs: list[ClaimPair]
+    only_a: list[int]
+    only_b: list[int]
+
+
+CHANGEABLE = ("source", "confidence", "timeframe", "who")
+
+
+def changed_fields(old: Claim, new: Claim) -> list[str]:
+    """The fields of a matched pair that differ, judged as the scorer judges them against gold
+    (names after normalisation, timeframes by agreement, actors as sets)."""
+    differs = {
+        "source": old.source.type != new.source.type
+        or not source_name_right(new.source, old.source, {}),
+        "confidence": old.confidence != new.confidence,
+        "timeframe": not timeframes_agree(new.timeframe, old.timeframe),
+        "who": who_overlap(new.who, old.who, {}) < 1.0,
+    }
+    return [name for name in CHANGEABLE if differs[name]]
+
+
+def claim_diff(a: Sequence[Claim], b: Sequence[Claim]) -> ClaimDiff:
+    """Pair the claims of two outputs with the scorer's matcher (B as predicted, A as gold)."""
+    pairs = match_claims(b, a)
+    in_a, in_b = {p.gold for p in pairs}, {p.predicted for p in pairs}
+    return ClaimDiff(
+        pairs=[
+            ClaimPair(p.gold, p.predicted, p.similarity, changed_fields(a[p.gold], b[p.predicted]))
+            for p in sorted(pairs, key=lambda p: p.gold)
+        ],
+        only_a=[i for i in range(len(a)) if i not in in_a],
+        only_b=[i for i in range(len(b)) if i not in in_b],
+    )
+
+
+def _describe(claim: Claim, name: str) -> str:
+    if name == "source":
+        return f"{claim.source.name} ({claim.source.type})"
+    if name == "timeframe":
+        return claim.timeframe.text or str(claim.timeframe.start or "none")
+    if name == "who":
+        return ", ".join(claim.who) or "nobody"
+    return claim.confidence
+
+
 def diff_outputs(a: Summary | None, b: Summary | None) -> tuple[list[str], list[str], list[str]]:
-    """Claims added, removed and changed (source or confidence) from output a to output b,
-    pairing claims with the same matcher the scorer uses."""
+    """Claims added, removed and changed from output a to output b, one line each."""
     ca = a.claims if a else []
     cb = b.claims if b else []
-    pairs = match_claims(cb, ca)  # predicted = b, "gold" = a
-    in_a = {p.gold for p in pairs}
-    in_b = {p.predicted for p in pairs}
-    added = [f"+ {c.claim} [{c.source.name}, {c.confidence}]" for i, c in enumerate(cb)
-             if i not in in_b]  # fmt: skip
-    removed = [f"- {c.claim} [{c.source.name}, {c.confidence}]" for i, c in enumerate(ca)
-               if i not in in_a]  # fmt: skip
-    changed = []
-    for pair in pairs:
-        old, new = ca[pair.gold], cb[pair.predicted]
-        what = []
-        if old.source.type != new.source.type or not source_name_right(new.source, old.source, {}):
-            what.append(
-                f"source {old.source.name} ({old.source.type}) -> "
-                f"{new.source.name} ({new.source.type})"
-            )
-        if old.confidence != new.confidence:
-            what.append(f"confidence {old.confidence} -> {new.confidence}")
-        if what:
-            changed.append(f"~ {new.claim}: " + "; ".join(what))
+    diff = claim_diff(ca, cb)
+    added = [f"+ {cb[i].claim} [{cb[i].source.name}, {cb[i].confidence}]" for i in diff.only_b]
+    removed = [f"- {ca[i].claim} [{ca[i].source.name}, {ca[i].confidence}]" for i in diff.only_a]
+    changed = [
+        f"~ {cb[pair.b].claim}: "
+        + "; ".join(
+            f"{name} {_describe(ca[pair.a], name)} -> {_describe(cb[pair.b], name)}"
+            for name in pair.changed
+        )
+        for pair in diff.pairs
+        if pair.changed
+    ]
     return added, removed, changed
 
 
@@ -188,7 +242,32 @@ def case_changes(a: Sequence[CaseRecord], b: Sequence[CaseRecord]) -> list[CaseC
             change.changed.insert(0, f"error: {ra.error or 'none'} -> {rb.error or 'none'}")
         if change.any:
             out.append(change)
-    return out
+    return sorted(out, key=lambda c: -c.moved)
+
+
+@dataclass
+class Comparison:
+    """B - A for two recorded runs: per-metric differences and the articles that changed."""
+
+    a: RunView
+    b: RunView
+    articles: list[str]  # scored by both runs: the bootstrap's units
+    diffs: list[MetricDiff]
+    changes: list[CaseChange]  # most changed first
+
+    @property
+    def same_dataset(self) -> bool:
+        return self.a.record.dataset_hash == self.b.record.dataset_hash
+
+
+def compare_runs(
+    store: EvalStore, ref_a: str, ref_b: str, *, resamples: int = RESAMPLES, seed: int = SEED
+) -> Comparison:
+    """What `reportedly eval compare` prints and the workbench shows. Raises `UnknownRun`."""
+    a, b = load_view(store, ref_a), load_view(store, ref_b)
+    common, sa, sb = paired_scores(a.records, b.records)
+    diffs = paired_bootstrap(sa, sb, resamples=resamples, seed=seed) if common else []
+    return Comparison(a, b, common, diffs, case_changes(a.records, b.records))
 
 
 # --- gates -----------------------------------------------------------------------------------

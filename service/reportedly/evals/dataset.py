@@ -17,12 +17,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from reportedly.bundled import DATASETS_DIR
+from reportedly import bundled
 from reportedly.errors import validation_detail
+from reportedly.evals.defaults import BUNDLED_DATASETS
 from reportedly.schema import Confidence, Source, Timeframe
 
 FORMAT = "reportedly-dataset/1"
-DEFAULT_DATASET = DATASETS_DIR / "samples.yaml"
+DEFAULT_DATASET = bundled.DATASETS_DIR / "samples.yaml"
+_SUFFIXES = (".yaml", ".yml", ".jsonl")
 
 
 class DatasetError(ValueError):
@@ -143,6 +145,42 @@ class _RawHeader(_Strict):
 
 class _RawDataset(_RawHeader):
     articles: list[Any]
+
+
+# --- which file ----------------------------------------------------------------------------
+
+
+def bundled_datasets() -> dict[str, Path]:
+    """The bundled datasets that exist (`samples`, and `dev`/`test` once labelled), by name."""
+    found: dict[str, Path] = {}
+    for name in BUNDLED_DATASETS:
+        for suffix in _SUFFIXES:
+            path = bundled.DATASETS_DIR / f"{name}{suffix}"
+            if path.is_file():
+                found[name] = path
+                break
+    return found
+
+
+def resolve_dataset(spec: str | Path) -> Path:
+    """A bundled dataset's name (`samples`, `dev`, `test`) or a path to a dataset file."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    available = bundled_datasets()
+    if str(spec) in available:
+        return available[str(spec)]
+    if str(spec) in BUNDLED_DATASETS:
+        raise DatasetError(
+            f"the bundled dataset {str(spec)!r} is not in this version of reportedly "
+            f"(bundled here: {', '.join(available) or 'none'})"
+        )
+    if path.suffix.lower() in _SUFFIXES or len(path.parts) > 1:
+        raise DatasetError(f"cannot read dataset {path}: no such file")
+    raise DatasetError(
+        f"no dataset {str(spec)!r}: not a file, nor a bundled name "
+        f"({', '.join(available) or 'none bundled'})"
+    )
 
 
 # --- loading --------------------------------------------------------------------------------

@@ -11,28 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from rich.markup import escape
 from rich.table import Table
 
-from reportedly.evals.baseline import BASELINE, BASELINE_MODEL, baseline_summary
-from reportedly.evals.dataset import Case
+from reportedly.evals.dataset import Case, GoldClaim
 from reportedly.evals.scorer import (
     LOWER_IS_BETTER,
     METRIC_NAMES,
     CaseResult,
-    CaseScore,
     fmt,
     metrics,
     score_case,
-    summarize_scores,
 )
-from reportedly.evals.store import CaseRecord, EvalStore, RunRecord
-from reportedly.schema import CONFIDENCES, Summary
+from reportedly.evals.views import RunView
+from reportedly.schema import CONFIDENCES, Claim, Summary
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 # Metrics in 0..1 (charted on a fixed scale); the rest are charted relative to the largest.
@@ -42,85 +38,6 @@ TABLE_METRICS: tuple[str, ...] = (
     "claim_f1_macro",
     *METRIC_NAMES[10:],
 )
-
-
-@dataclass
-class RunView:
-    """A run with its gold cases and stored outputs, ready to tabulate and render."""
-
-    record: RunRecord
-    cases: list[Case]
-    records: list[CaseRecord]
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    def output(self, case_id: str) -> CaseRecord | None:
-        """Repeat 0 of a case: the output shown in the article view."""
-        return next((r for r in self.records if r.case_id == case_id and r.repeat_index == 0), None)
-
-
-def load_view(store: EvalStore, ref: str) -> RunView:
-    """A recorded run, re-scored from its stored outputs and gold snapshot with the current
-    scorer, so runs recorded before a scorer change stay comparable with new ones."""
-    record = store.get_run(ref)
-    cases = store.dataset_cases(record.dataset_hash)
-    by_id = {case.id: case for case in cases}
-    records = [
-        r.model_copy(update={"score": score_case(by_id[r.case_id], r.output).score})
-        if r.case_id in by_id
-        else r
-        for r in store.cases(record.id)
-    ]
-    view = RunView(record=record, cases=cases, records=records)
-    view.summary = _summary(records)
-    return view
-
-
-def baseline_view(like: RunRecord, cases: Sequence[Case]) -> RunView:
-    """The baseline over the same dataset, computed in memory (it costs milliseconds)."""
-    record = like.model_copy(
-        update={
-            "id": "computed",
-            "backend": BASELINE,
-            "prompt_ref": None,
-            "prompt": None,
-            "prompt_hash": BASELINE_MODEL,
-            "model": BASELINE_MODEL,
-            "repeat": 1,
-            "status": "finished",
-            "summary": None,
-        }
-    )
-    records = []
-    for case in cases:
-        output = baseline_summary(case.text)
-        records.append(
-            CaseRecord(
-                run_id="computed",
-                case_id=case.id,
-                repeat_index=0,
-                output=output,
-                error=None,
-                score=score_case(case, output).score,
-                tokens=0,
-                attempts=1,
-                latency_ms=output.meta.latency_ms,
-                cached=False,
-            )
-        )
-    return RunView(record=record, cases=list(cases), records=records, summary=_summary(records))
-
-
-def _summary(records: Sequence[CaseRecord]) -> dict[str, Any]:
-    out = summarize_scores([r.score for r in records]) if records else {}
-    out["errors"] = sum(r.error is not None for r in records)
-    out["cached"] = sum(r.cached for r in records)
-    return out
-
-
-def with_baseline(views: list[RunView]) -> list[RunView]:
-    if not views or any(v.record.backend == BASELINE for v in views):
-        return views
-    return [*views, baseline_view(views[0].record, views[0].cases)]
 
 
 # --- terminal --------------------------------------------------------------------------------
@@ -136,12 +53,12 @@ def metrics_table(views: Sequence[RunView], title: str = "Eval metrics") -> Tabl
             heading += f"\n{r.prompt or r.prompt_ref}"
         table.add_column(escape(heading), justify="right")
     for metric in TABLE_METRICS:
-        table.add_row(metric, *(fmt(v.summary.get(metric), metric) for v in views))
+        table.add_row(metric, *(fmt(v.metrics.get(metric), metric) for v in views))
     table.add_row(
         "cases (errors, cached)",
         *(
-            f"{v.summary.get('counts', {}).get('cases', 0)} "
-            f"({v.summary.get('errors', 0)}, {v.summary.get('cached', 0)})"
+            f"{v.metrics.get('counts', {}).get('cases', 0)} "
+            f"({v.metrics.get('errors', 0)}, {v.metrics.get('cached', 0)})"
             for v in views
         ),
     )
@@ -185,8 +102,7 @@ def _spans(
 ) -> list[tuple[int, int, str, str]]:
     """(start, end, css class, note) for every gold and predicted evidence span."""
     spans: list[tuple[int, int, str, str]] = []
-    by_gold = {m.gold: m for m in result.matches}
-    by_pred = {m.predicted: m for m in result.matches}
+    by_gold, by_pred = result.by_gold(), result.by_predicted()
     for i, gold in enumerate(case.claims):
         if i in by_gold:
             cls, state = "g-hit", f"matched by P{by_gold[i].predicted + 1}"
@@ -231,79 +147,63 @@ def segments(text: str, spans: Sequence[tuple[int, int, str, str]]) -> list[Segm
     return out
 
 
-def _tf(claim: Any) -> str:
+def _tf(claim: Claim | GoldClaim) -> str:
     t = claim.timeframe
     parts = [t.text or "", f"{t.start or ''}..{t.end or ''}" if (t.start or t.end) else ""]
     return " ".join(p for p in parts if p) or "-"
+
+
+def _gold_rows(case: Case, result: CaseResult) -> list[ClaimRow]:
+    by_gold = result.by_gold()
+    rows = []
+    for i, g in enumerate(case.claims):
+        m = by_gold.get(i)
+        status = "matched" if m else ("optional" if g.optional else "missed")
+        detail = f"P{m.predicted + 1}, similarity {m.judged.similarity:.2f}" if m else ""
+        rows.append(_row(f"G{i + 1}", status, g, detail))
+    return rows
+
+
+def _predicted_rows(output: Summary | None, result: CaseResult) -> list[ClaimRow]:
+    by_pred = result.by_predicted()
+    rows = []
+    for i, p in enumerate(output.claims if output else []):
+        m = by_pred.get(i)
+        detail = ""
+        if m:
+            wrong = [name for name, ok in m.judged.verdicts() if not ok]
+            detail = f"G{m.gold + 1}" + (f"; wrong {', '.join(wrong)}" if wrong else "; all right")
+        ungrounded = sum(1 for ci, _ in result.ungrounded if ci == i)
+        if ungrounded:
+            detail += f"; {ungrounded} ungrounded evidence"
+        rows.append(_row(f"P{i + 1}", "matched" if m else "invented", p, detail.strip("; ")))
+    return rows
+
+
+def _row(number: str, status: str, claim: Claim | GoldClaim, detail: str) -> ClaimRow:
+    source = f"{claim.source.name} ({claim.source.type})"
+    who = ", ".join(claim.who)
+    return ClaimRow(number, status, claim.claim, source, claim.confidence, _tf(claim), who, detail)
+
+
+ARTICLE_METRICS = (
+    "claim_precision", "claim_recall", "claim_f1", "attribution_accuracy",
+    "confidence_accuracy", "grounding_rate", "furniture_leaks",
+)  # fmt: skip
 
 
 def _article(view: RunView, case: Case) -> ArticleView:
     record = view.output(case.id)
     output = record.output if record else None
     result = score_case(case, output)
-    by_gold = {m.gold: m for m in result.matches}
-    by_pred = {m.predicted: m for m in result.matches}
-    gold_rows = []
-    for i, g in enumerate(case.claims):
-        m = by_gold.get(i)
-        status = "matched" if m else ("optional" if g.optional else "missed")
-        detail = f"P{m.predicted + 1}, similarity {m.similarity:.2f}" if m else ""
-        gold_rows.append(
-            ClaimRow(
-                f"G{i + 1}",
-                status,
-                g.claim,
-                f"{g.source.name} ({g.source.type})",
-                g.confidence,
-                _tf(g),
-                ", ".join(g.who),
-                detail,
-            )
-        )
-    predicted_rows = []
-    for i, p in enumerate(output.claims if output else []):
-        m = by_pred.get(i)
-        if m:
-            wrong = [
-                name
-                for name, ok in (
-                    ("source", m.source_right),
-                    ("confidence", m.confidence_right),
-                    ("timeframe", m.timeframe_right),
-                )
-                if not ok
-            ]
-            detail = f"G{m.gold + 1}" + (f"; wrong {', '.join(wrong)}" if wrong else "; all right")
-        else:
-            detail = ""
-        ungrounded = sum(1 for ci, _ in result.ungrounded if ci == i)
-        if ungrounded:
-            detail += f"; {ungrounded} ungrounded evidence"
-        predicted_rows.append(
-            ClaimRow(
-                f"P{i + 1}",
-                "matched" if m else "invented",
-                p.claim,
-                f"{p.source.name} ({p.source.type})",
-                p.confidence,
-                _tf(p),
-                ", ".join(p.who),
-                detail.strip("; "),
-            )
-        )
-    m_all = metrics(result.score)
-    score = {
-        name: fmt(m_all[name], name)
-        for name in ("claim_precision", "claim_recall", "claim_f1", "attribution_accuracy",
-                     "confidence_accuracy", "grounding_rate", "furniture_leaks")
-    }  # fmt: skip
+    scores = metrics(result.score)
     return ArticleView(
         run_label=view.record.label,
         segments=segments(case.text, _spans(case, output, result)),
-        gold_rows=gold_rows,
-        predicted_rows=predicted_rows,
+        gold_rows=_gold_rows(case, result),
+        predicted_rows=_predicted_rows(output, result),
         error=record.error if record else "no output recorded",
-        score=score,
+        score={name: fmt(scores[name], name) for name in ARTICLE_METRICS},
     )
 
 
@@ -318,7 +218,7 @@ class Bar:
 def _charts(views: Sequence[RunView]) -> list[tuple[str, list[Bar]]]:
     charts = []
     for metric in TABLE_METRICS:
-        values = [v.summary.get(metric) for v in views]
+        values = [v.metrics.get(metric) for v in views]
         numbers = [x for x in values if isinstance(x, int | float)]
         if not numbers:
             continue
@@ -354,9 +254,9 @@ def render_html(views: Sequence[RunView]) -> str:
         for case in cases
     ]
     rows = [
-        (metric, [fmt(v.summary.get(metric), metric) for v in views]) for metric in TABLE_METRICS
+        (metric, [fmt(v.metrics.get(metric), metric) for v in views]) for metric in TABLE_METRICS
     ]
-    confusions = [(v.record.label, v.summary.get("confusion")) for v in views]
+    confusions = [(v.record.label, v.metrics.get("confusion")) for v in views]
     return (
         _environment()
         .get_template("report.html.j2")
@@ -371,12 +271,3 @@ def render_html(views: Sequence[RunView]) -> str:
             lower_is_better=sorted(LOWER_IS_BETTER),
         )
     )
-
-
-def build_report(store: EvalStore, refs: Sequence[str]) -> list[RunView]:
-    """Views for the named runs, plus the baseline for reference."""
-    return with_baseline([load_view(store, ref) for ref in refs])
-
-
-def case_scores(view: RunView) -> list[tuple[str, CaseScore]]:
-    return [(r.case_id, r.score) for r in view.records]

@@ -22,26 +22,20 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from typing import TYPE_CHECKING, Protocol
 
 from reportedly.errors import ReportedlyError
 from reportedly.evals.baseline import BASELINE, BASELINE_MODEL, baseline_summary
 from reportedly.evals.dataset import Case, Dataset
-from reportedly.evals.scorer import CaseScore, score_case, summarize_scores
-from reportedly.evals.store import EvalStore, RunRecord, config_key
+from reportedly.evals.scorer import score_case
+from reportedly.evals.store import EvalStore, RunRecord, config_key, run_metrics
 from reportedly.pipeline import summarize
 from reportedly.schema import Summary, SummaryRequest
 from reportedly.services import Services, open_services
 from reportedly.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # The `reportedly` package folder: in a checkout, <repo>/service/reportedly.
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -59,6 +53,7 @@ class RunConfig:
     repeat: int = 1
     concurrency: int = 4
     fresh: bool = False
+    model: str | None = None  # the llm backend's model; None: the settings' default
 
 
 @dataclass(frozen=True)
@@ -75,6 +70,55 @@ class RunOutcome:
     runs: list[RunRecord] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)  # ids of runs that were resumed
     failures: list[str] = field(default_factory=list)  # setup errors, one line each
+
+
+class Progress(Protocol):
+    """Where a run reports how far it got: a terminal bar, or the workbench's job status."""
+
+    def start(self, run: RunRecord, total: int, done: int) -> None:
+        """A run begins (or resumes with `done` of `total` cases already recorded)."""
+
+    def advance(self, *, error: str | None) -> None:
+        """One case of the current run was recorded (`error` when it failed)."""
+
+
+class RichProgress:
+    """A rich progress bar per run, on stderr; imports rich.progress only when used."""
+
+    def __init__(self, console: Console | None) -> None:
+        from rich import progress
+
+        self._bar = progress.Progress(
+            progress.TextColumn("{task.description}"),
+            progress.BarColumn(),
+            progress.MofNCompleteColumn(),
+            progress.TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: progress.TaskID | None = None
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, run: RunRecord, total: int, done: int) -> None:
+        self._task = self._bar.add_task(run.label, total=total, completed=done)
+
+    def advance(self, *, error: str | None) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task)
+
+
+class _Silent:
+    def start(self, run: RunRecord, total: int, done: int) -> None:
+        pass
+
+    def advance(self, *, error: str | None) -> None:
+        pass
 
 
 def git_commit() -> str | None:
@@ -109,7 +153,7 @@ def _plan_jobs(services: Services, config: RunConfig, outcome: RunOutcome) -> li
                 job = _Job(BASELINE, None, None, BASELINE_MODEL, BASELINE_MODEL)
             else:
                 try:
-                    plan = services.backend(backend).plan(prompt_ref)
+                    plan = services.backend(backend).plan(prompt_ref, config.model)
                 except ReportedlyError as exc:
                     label = backend + (f" {prompt_ref}" if prompt_ref else "")
                     outcome.failures.append(f"{label}: {exc.detail}")
@@ -123,19 +167,28 @@ def _plan_jobs(services: Services, config: RunConfig, outcome: RunOutcome) -> li
     return jobs
 
 
+def case_request(
+    case: Case, *, prompt: str | None, backend: str | None, model: str | None = None
+) -> SummaryRequest:
+    """The request a client would send for a labelled article."""
+    return SummaryRequest(
+        text=case.text,
+        title=case.title,
+        published=case.published,
+        prompt=prompt,
+        backend=backend,
+        model=model,
+    )
+
+
 async def _summarize_case(
     services: Services, job: _Job, case: Case
 ) -> tuple[Summary | None, str | None]:
     try:
         if job.backend == BASELINE:
             return baseline_summary(case.text), None
-        request = SummaryRequest(
-            text=case.text,
-            title=case.title,
-            published=case.published,
-            prompt=job.prompt_ref,
-            backend=job.backend,
-        )
+        # The plan's model: the one asked for, or the backend's own (which then warns of nothing).
+        request = case_request(case, prompt=job.prompt_ref, backend=job.backend, model=job.model)
         return await summarize(services, request), None
     except ReportedlyError as exc:
         return None, f"{type(exc).__name__}: {exc.detail}"
@@ -149,86 +202,75 @@ async def run_evals(
     config: RunConfig,
     *,
     services: Services | None = None,
-    console: Console | None = None,
-    show_progress: bool = True,
+    progress: Progress | None = None,
 ) -> RunOutcome:
     """Run (or resume) every backend x prompt over the dataset; returns the runs touched."""
     if config.repeat < 1:
         raise RunSetupError("--repeat must be at least 1")
     if config.concurrency < 1:
         raise RunSetupError("--concurrency must be at least 1")
+    progress = progress or _Silent()
     if services is None:
         async with open_services(settings) as opened:
-            return await _run_all(store, opened, config, console, show_progress)
-    return await _run_all(store, services, config, console, show_progress)
+            return await _run_all(store, opened, config, progress)
+    return await _run_all(store, services, config, progress)
 
 
 async def _run_all(
-    store: EvalStore,
-    services: Services,
-    config: RunConfig,
-    console: Console | None,
-    show_progress: bool,
+    store: EvalStore, services: Services, config: RunConfig, progress: Progress
 ) -> RunOutcome:
     outcome = RunOutcome()
     jobs = _plan_jobs(services, config, outcome)
     # Shares backends (and so any local model server) with `services`, minus the cache.
     uncached = dataclasses.replace(services, cache=None)
     commit = git_commit()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not show_progress,
-        transient=False,
-    ) as progress:
-        for job in jobs:
-            record = _open_run(store, config, job, commit, outcome)
-            done = {(c.case_id, c.repeat_index) for c in store.cases(record.id) if c.error is None}
-            todo = [
-                (case, r)
-                for r in range(config.repeat)
-                for case in config.dataset.cases
-                if (case.id, r) not in done
-            ]
-            label = record.label
-            task = progress.add_task(label, total=len(config.dataset.cases) * config.repeat)
-            progress.advance(task, len(config.dataset.cases) * config.repeat - len(todo))
-            if todo and job.backend != BASELINE:
-                try:
-                    await services.warm_up(job.backend)
-                except ReportedlyError as exc:
-                    outcome.failures.append(f"{label}: {exc.detail}")
+    for job in jobs:
+        record = _open_run(store, config, job, commit, outcome)
+        todo = _todo(store, record.id, config)
+        total = len(config.dataset.cases) * config.repeat
+        progress.start(record, total, total - len(todo))
+        if todo and job.backend != BASELINE:
             try:
-                await _run_job(
-                    store, services, uncached, job, record.id, todo, config, progress, task
-                )
-            except BaseException:
-                store.set_status(record.id, "interrupted")
-                raise
-            store.set_status(record.id, "finished", run_summary(store, record.id))
-            outcome.runs.append(store.get_run(record.id))
+                await services.warm_up(job.backend)
+            except ReportedlyError as exc:
+                outcome.failures.append(f"{record.label}: {exc.detail}")
+        try:
+            await _run_job(store, (services, uncached), job, record.id, todo, config, progress)
+        except BaseException:
+            store.set_status(record.id, "interrupted")
+            raise
+        store.set_status(record.id, "finished", run_metrics(store.cases(record.id)))
+        outcome.runs.append(store.get_run(record.id))
     return outcome
+
+
+def _todo(store: EvalStore, run_id: str, config: RunConfig) -> list[tuple[Case, int]]:
+    """The (case, repeat) pairs a run still lacks: missing, or recorded with an error."""
+    done = {(c.case_id, c.repeat_index) for c in store.cases(run_id) if c.error is None}
+    return [
+        (case, r)
+        for r in range(config.repeat)
+        for case in config.dataset.cases
+        if (case.id, r) not in done
+    ]
 
 
 async def _run_job(
     store: EvalStore,
-    services: Services,
-    uncached: Services,
+    services: tuple[Services, Services],
     job: _Job,
     run_id: str,
     todo: Sequence[tuple[Case, int]],
     config: RunConfig,
     progress: Progress,
-    task: TaskID,
 ) -> None:
+    """Every case of one run, at most `config.concurrency` at once; repeat 0 through the
+    cache (`services[0]`), later repeats without it (`services[1]`)."""
     semaphore = asyncio.Semaphore(config.concurrency)
 
     async def one(case: Case, repeat_index: int) -> None:
         async with semaphore:
-            chosen = services if repeat_index == 0 else uncached
+            chosen = services[0] if repeat_index == 0 else services[1]
             summary, error = await _summarize_case(chosen, job, case)
             result = score_case(case, summary)
             # Written as each case completes, so an interrupted run loses nothing finished.
@@ -238,7 +280,7 @@ async def _run_job(
             if summary is not None:
                 meta = summary.meta
                 store.set_identity(run_id, meta.prompt, meta.prompt_hash, meta.model)
-            progress.advance(task)
+            progress.advance(error=error)
 
     await asyncio.gather(*(one(case, r) for case, r in todo))
 
@@ -263,13 +305,3 @@ def _open_run(
     )
     store.set_identity(record.id, job.prompt, job.prompt_hash, job.model)
     return store.get_run(record.id)
-
-
-def run_summary(store: EvalStore, run_id: str) -> dict[str, object]:
-    """Overall metrics for a run: micro over all cases and repeats, macro over articles."""
-    cases = store.cases(run_id)
-    scores: list[CaseScore] = [c.score for c in cases]
-    summary = summarize_scores(scores)
-    summary["cached"] = sum(c.cached for c in cases)
-    summary["errors"] = sum(c.error is not None for c in cases)
-    return summary

@@ -121,18 +121,33 @@ def total(scores: Sequence[CaseScore]) -> CaseScore:
     return out
 
 
-@dataclass
-class MatchDetail:
-    """A matched pair, kept for reports (which claims paired up and what disagreed)."""
+@dataclass(frozen=True)
+class Judgement:
+    """What a matched prediction got right about its gold claim."""
 
-    predicted: int
-    gold: int
     similarity: float
     source_right: bool
     source_type_right: bool
     timeframe_right: bool
     confidence_right: bool
     who: float
+
+    def verdicts(self) -> list[tuple[str, bool]]:
+        """The attributes a report marks right or wrong, by name."""
+        return [
+            ("source", self.source_right),
+            ("confidence", self.confidence_right),
+            ("timeframe", self.timeframe_right),
+        ]
+
+
+@dataclass(frozen=True)
+class MatchDetail:
+    """A matched pair, kept for reports (which claims paired up and what disagreed)."""
+
+    predicted: int
+    gold: int
+    judged: Judgement
 
 
 @dataclass
@@ -143,6 +158,12 @@ class CaseResult:
     invented: list[int] = field(default_factory=list)  # predictions with no match
     ungrounded: list[tuple[int, int]] = field(default_factory=list)  # (claim, evidence) idx
     leaks: list[tuple[int, int]] = field(default_factory=list)
+
+    def by_gold(self) -> dict[int, MatchDetail]:
+        return {m.gold: m for m in self.matches}
+
+    def by_predicted(self) -> dict[int, MatchDetail]:
+        return {m.predicted: m for m in self.matches}
 
 
 def _has_timeframe(t: Timeframe) -> bool:
@@ -176,73 +197,80 @@ def score_case(
 ) -> CaseResult:
     """Score one output (None when the run failed) against the case's gold claims."""
     predicted: list[Claim] = list(summary.claims) if summary is not None else []
-    gold: list[GoldClaim] = case.claims
     score = CaseScore(
         valid=int(summary is not None),
-        gold=sum(not g.optional for g in gold),
+        gold=sum(not g.optional for g in case.claims),
     )
     result = CaseResult(score=score)
     if summary is not None:
         score.tokens = summary.meta.usage.total_tokens if tokens is None else tokens
         score.attempts = summary.meta.attempts if attempts is None else attempts
         score.latencies_ms = [summary.meta.latency_ms if latency_ms is None else latency_ms]
+    _score_matches(case, predicted, result)
+    removed = [(r.start, r.end) for r in summary.document.removed] if summary else []
+    _check_evidence(case.text, predicted, removed, result)
+    return result
 
+
+def judge_pair(case: Case, predicted: Claim, gold: GoldClaim, similarity: float) -> Judgement:
+    """What a matched prediction got right about its gold claim."""
+    aliases = case.aliases_for(gold)
+    type_right = predicted.source.type == gold.source.type
+    return Judgement(
+        similarity=similarity,
+        source_right=type_right and source_name_right(predicted.source, gold.source, aliases),
+        source_type_right=type_right,
+        timeframe_right=timeframes_agree(predicted.timeframe, gold.timeframe),
+        confidence_right=predicted.confidence == gold.confidence,
+        who=who_overlap(predicted.who, gold.who, aliases),
+    )
+
+
+def _score_matches(case: Case, predicted: Sequence[Claim], result: CaseResult) -> None:
+    """Pair predictions with gold claims, then count what each pair got right."""
+    gold, score = case.claims, result.score
     pairs: list[Pair] = match_claims(predicted, gold)
     matched_pred = {p.predicted for p in pairs}
     matched_gold = {p.gold for p in pairs}
-    neutral = sum(gold[p.gold].optional for p in pairs)
-    score.predicted = len(predicted) - neutral
+    score.predicted = len(predicted) - sum(gold[p.gold].optional for p in pairs)
     result.invented = [i for i in range(len(predicted)) if i not in matched_pred]
     result.missed = [i for i, g in enumerate(gold) if not g.optional and i not in matched_gold]
-
     for pair in pairs:
         p, g = predicted[pair.predicted], gold[pair.gold]
-        aliases = case.aliases_for(g)
-        type_right = p.source.type == g.source.type
-        source_right = type_right and source_name_right(p.source, g.source, aliases)
-        tf_right = timeframes_agree(p.timeframe, g.timeframe)
-        conf_right = p.confidence == g.confidence
-        who = who_overlap(p.who, g.who, aliases)
+        judged = judge_pair(case, p, g, pair.similarity)
         score.matched += 1
-        score.source_right += source_right
-        score.source_type_right += type_right
+        score.source_right += judged.source_right
+        score.source_type_right += judged.source_type_right
         if _has_timeframe(p.timeframe) or _has_timeframe(g.timeframe):
             score.timeframe_pairs += 1
-            score.timeframe_right += tf_right
-        score.confidence_right += conf_right
-        score.who_sum += who
+            score.timeframe_right += judged.timeframe_right
+        score.confidence_right += judged.confidence_right
+        score.who_sum += judged.who
         score.confusion[CONFIDENCES.index(g.confidence)][CONFIDENCES.index(p.confidence)] += 1
         if not g.optional:
             score.tp += 1
-            score.tp_attributed += source_right
-        result.matches.append(
-            MatchDetail(
-                pair.predicted,
-                pair.gold,
-                pair.similarity,
-                source_right,
-                type_right,
-                tf_right,
-                conf_right,
-                who,
-            )
-        )
+            score.tp_attributed += judged.source_right
+        result.matches.append(MatchDetail(pair.predicted, pair.gold, judged))
 
-    removed = [(r.start, r.end) for r in summary.document.removed] if summary else []
+
+def _check_evidence(
+    text: str,
+    predicted: Sequence[Claim],
+    removed: Sequence[tuple[int, int]],
+    result: CaseResult,
+) -> None:
+    """Re-check every evidence span against the article, and look for leaked furniture."""
+    score = result.score
     for ci, claim in enumerate(predicted):
         for ei, ev in enumerate(claim.evidence):
             score.evidence += 1
-            if (
-                0 <= ev.start <= ev.end <= len(case.text)
-                and case.text[ev.start : ev.end] == ev.quote
-            ):
+            if 0 <= ev.start <= ev.end <= len(text) and text[ev.start : ev.end] == ev.quote:
                 score.grounded += 1
             else:
                 result.ungrounded.append((ci, ei))
             if _overlaps(ev.start, ev.end, removed) or FURNITURE_PATTERNS.search(ev.quote):
                 score.furniture_leaks += 1
                 result.leaks.append((ci, ei))
-    return result
 
 
 # --- metrics ---------------------------------------------------------------------------------
@@ -327,8 +355,8 @@ MACRO_METRICS: tuple[str, ...] = (
 )
 
 
-def summarize_scores(scores: Sequence[CaseScore]) -> dict[str, Any]:
-    """Overall (micro) metrics, macro averages over articles, and the summed counts."""
+def aggregate(scores: Sequence[CaseScore]) -> dict[str, Any]:
+    """A run's metrics: overall (micro), macro averages over articles, and the summed counts."""
     overall = total(scores)
     out: dict[str, Any] = dict(metrics(overall))
     per_case = [metrics(s) for s in scores]

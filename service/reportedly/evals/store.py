@@ -13,19 +13,22 @@ import datetime as dt
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from reportedly.evals.dataset import Case, Dataset
-from reportedly.evals.scorer import CaseScore
+from reportedly.evals.defaults import DEFAULT_DB_NAME
+from reportedly.evals.scorer import CaseScore, aggregate
 from reportedly.schema import Summary
 
+if TYPE_CHECKING:
+    from reportedly.settings import Settings
+
 RunStatus = Literal["running", "finished", "interrupted"]
-DEFAULT_DB_NAME = "evals.sqlite3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -43,7 +46,7 @@ CREATE TABLE IF NOT EXISTS runs (
     repeat INTEGER NOT NULL,
     status TEXT NOT NULL,
     config_key TEXT NOT NULL,
-    summary_json TEXT
+    metrics_json TEXT           -- the run's aggregate metrics once it finished
 );
 CREATE INDEX IF NOT EXISTS runs_config ON runs (config_key, status);
 CREATE TABLE IF NOT EXISTS cases (
@@ -89,7 +92,7 @@ class RunRecord(BaseModel):
     repeat: int
     status: RunStatus
     config_key: str
-    summary: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None  # `run_metrics` of the finished run
 
     @property
     def label(self) -> str:
@@ -111,6 +114,19 @@ class CaseRecord(BaseModel):
     cached: bool
 
 
+def store_path(settings: Settings) -> Path:
+    """Where runs are recorded: `REPORTEDLY_EVALS_DB`, else `<cache dir>/evals.sqlite3`."""
+    return settings.evals_db or settings.cache_dir / DEFAULT_DB_NAME
+
+
+def run_metrics(records: Sequence[CaseRecord]) -> dict[str, Any]:
+    """A run's metrics (see `scorer.aggregate`), plus how many cases errored or were cached."""
+    out = aggregate([r.score for r in records])
+    out["errors"] = sum(r.error is not None for r in records)
+    out["cached"] = sum(r.cached for r in records)
+    return out
+
+
 def config_key(dataset_hash: str, backend: str, prompt_ref: str | None, repeat: int) -> str:
     return json.dumps([dataset_hash, backend, prompt_ref, repeat])
 
@@ -126,7 +142,15 @@ class EvalStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path))
         self._db.row_factory = sqlite3.Row
+        self._migrate()
         self._db.executescript(_SCHEMA)
+
+    def _migrate(self) -> None:
+        """Stores written before the rename call the metrics column `summary_json`."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "summary_json" in columns and "metrics_json" not in columns:
+            with self._db:
+                self._db.execute("ALTER TABLE runs RENAME COLUMN summary_json TO metrics_json")
 
     def close(self) -> None:
         self._db.close()
@@ -223,12 +247,12 @@ class EvalStore:
             )
 
     def set_status(
-        self, run_id: str, status: RunStatus, summary: dict[str, Any] | None = None
+        self, run_id: str, status: RunStatus, metrics: dict[str, Any] | None = None
     ) -> None:
         with self._tx() as db:
             db.execute(
-                "UPDATE runs SET status = ?, summary_json = coalesce(?, summary_json) WHERE id = ?",
-                (status, json.dumps(summary) if summary is not None else None, run_id),
+                "UPDATE runs SET status = ?, metrics_json = coalesce(?, metrics_json) WHERE id = ?",
+                (status, json.dumps(metrics) if metrics is not None else None, run_id),
             )
 
     def runs(self) -> list[RunRecord]:
@@ -289,12 +313,6 @@ class EvalStore:
                 ),
             )
 
-    def done(self, run_id: str) -> set[tuple[str, int]]:
-        rows = self._db.execute(
-            "SELECT case_id, repeat_index FROM cases WHERE run_id = ?", (run_id,)
-        ).fetchall()
-        return {(row["case_id"], row["repeat_index"]) for row in rows}
-
     def cases(self, run_id: str) -> list[CaseRecord]:
         rows = self._db.execute(
             "SELECT * FROM cases WHERE run_id = ? ORDER BY case_id, repeat_index", (run_id,)
@@ -320,5 +338,5 @@ class EvalStore:
 
 def _run(row: sqlite3.Row) -> RunRecord:
     data = dict(row)
-    summary = data.pop("summary_json")
-    return RunRecord(**data, summary=json.loads(summary) if summary else None)
+    metrics = data.pop("metrics_json")
+    return RunRecord(**data, metrics=json.loads(metrics) if metrics else None)
