@@ -67,7 +67,7 @@ async def run(args: argparse.Namespace) -> list[Row]:
         await backend.start()
         print(f"server up in {time.perf_counter() - started:.1f}s (pid {backend.server.pid})")
         plan = backend.plan(args.prompt)
-        print(f"plan: {plan.prompt} model={plan.model} hash={plan.prompt_hash}")
+        print(f"plan: {plan.prompt_ref} model={plan.model} hash={plan.prompt_hash}")
         for path in sorted(SAMPLES.glob("*.txt")):
             document = clean(path.read_text())
             published = _published(path)

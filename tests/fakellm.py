@@ -19,6 +19,12 @@ Outside pytest (e.g. a benchmark)::
 
     with FakeLLM() as fake:
         fake.always(Reply.tool(args, delay=0.2))
+
+A reply can be computed from the request (`Reply.computed(fn)`, e.g. one answer per chunk of
+an article), can take time per output token (`per_token`, as a real model does), and is
+streamed as server-sent events when the request asks for `stream: true` (tool-call argument
+deltas of about one token each, then the finish reason and, if asked, usage). A client that
+closes the connection mid-reply is counted in `aborted`.
 """
 
 from __future__ import annotations
@@ -28,14 +34,14 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 import pytest
 
-Kind = Literal["tool", "content", "error", "disconnect"]
+Kind = Literal["tool", "content", "error", "disconnect", "computed"]
 JSON = dict[str, Any]
 
 
@@ -53,6 +59,8 @@ class Reply:
     finish_reason: str | None = None
     tool_name: str | None = None  # default: the name the request forced via tool_choice
     model: str | None = None  # default: echo the request's model
+    per_token: float = 0.0  # seconds per output token (streamed: between deltas)
+    compute: Callable[[JSON], Reply] | None = None  # kind "computed": the reply for a request
 
     @classmethod
     def tool(
@@ -65,6 +73,7 @@ class Reply:
         finish_reason: str = "tool_calls",
         tool_name: str | None = None,
         model: str | None = None,
+        per_token: float = 0.0,
     ) -> Reply:
         """A tool call (instructor's TOOLS mode). A str is sent as-is, so it can be broken JSON."""
         payload = arguments if isinstance(arguments, str) else json.dumps(arguments)
@@ -77,7 +86,13 @@ class Reply:
             finish_reason=finish_reason,
             tool_name=tool_name,
             model=model,
+            per_token=per_token,
         )
+
+    @classmethod
+    def computed(cls, compute: Callable[[JSON], Reply]) -> Reply:
+        """Whatever `compute(request_body)` returns, decided when the request arrives."""
+        return cls("computed", compute=compute)
 
     @classmethod
     def content(
@@ -137,6 +152,8 @@ class FakeLLM:
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
         self.received: list[Received] = []
+        self.aborted = 0  # replies the client stopped reading (closed the connection) midway
+        self.completed = 0  # replies sent in full
         self.served_model = "fake-model"  # what GET /v1/models lists
         self._server = _Server((host, port), _handler_for(self))
         self._server.daemon_threads = True
@@ -340,6 +357,8 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             received = Received("POST", self.path, headers, body)
             reply = fake._next_reply(body, received)
+            while reply is not None and reply.compute is not None:
+                reply = reply.compute(body)
             if reply is None:
                 n = len(fake.requests)
                 self._send(
@@ -355,10 +374,73 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if reply.kind == "error":
                 self._send(reply.status, reply.payload, reply.headers)
                 return
+            if body.get("stream"):
+                self._stream(reply, body)
+                return
+            if reply.per_token and fake._stopping.wait(reply.per_token * _tokens(reply)):
+                return
             completion = json.dumps(fake._completion(reply, body))
             self._send(200, completion, reply.headers, reply.trickle)
+            with fake._lock:
+                fake.completed += 1
+
+        def _stream(self, reply: Reply, request: JSON) -> None:
+            """The reply as server-sent events, about one token per delta."""
+            base = fake._completion(reply, request)
+            base["object"] = "chat.completion.chunk"
+            usage = base.pop("usage", None)
+            choice = base.pop("choices")[0]
+            pieces = _pieces(reply.payload)
+
+            def event(delta: JSON, finish: str | None = None) -> bytes:
+                chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                return f"data: {json.dumps(chunk)}\n\n".encode()
+
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                if reply.kind == "tool":
+                    call = choice["message"]["tool_calls"][0]
+                    head = {"index": 0, "id": call["id"], "type": "function"}
+                    head["function"] = {"name": call["function"]["name"], "arguments": ""}
+                    self.wfile.write(event({"role": "assistant", "tool_calls": [head]}))
+                for piece in pieces:
+                    if reply.per_token and fake._stopping.wait(reply.per_token):
+                        return
+                    if reply.kind == "tool":
+                        fn = {"arguments": piece}
+                        delta: JSON = {"tool_calls": [{"index": 0, "function": fn}]}
+                    else:
+                        delta = {"content": piece}
+                    self.wfile.write(event(delta))
+                    self.wfile.flush()
+                self.wfile.write(event({}, reply.finish_reason))
+                if usage is not None and (request.get("stream_options") or {}).get("include_usage"):
+                    self.wfile.write(
+                        f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode()
+                    )
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                with fake._lock:
+                    fake.aborted += 1
+                return
+            with fake._lock:
+                fake.completed += 1
 
     return Handler
+
+
+def _pieces(payload: str) -> list[str]:
+    """A reply cut into pieces of about one token each (4 characters)."""
+    return [payload[i : i + 4] for i in range(0, len(payload), 4)] or [""]
+
+
+def _tokens(reply: Reply) -> int:
+    return reply.usage[1] if reply.usage is not None else len(_pieces(reply.payload))
 
 
 def _error_body(message: str) -> str:

@@ -74,7 +74,12 @@ def client(llm_settings: Settings) -> Iterator[TestClient[Any]]:
         yield c
 
 
+# The replies scripted here quote the article verbatim: the prompt versions that ask for that.
+QUOTES = "claims@2"
+
+
 def post(client: TestClient[Any], **body: Any) -> Any:
+    body.setdefault("prompt", QUOTES)
     return client.post("/v1/summaries", json=body)
 
 
@@ -279,7 +284,7 @@ def test_prompt_typo_is_422_even_for_a_backend_without_prompts(tmp_path: Path) -
         assert ok["meta"]["backend"] == "rules"
         assert any("uses no prompt" in w for w in ok["meta"]["warnings"])
         # The same article without a prompt comes from the cache, without that warning.
-        again = post(c, text=CLEAN).json()
+        again = c.post("/v1/summaries", json={"text": CLEAN}).json()
         assert again["meta"]["cached"] is True
         assert not any("uses no prompt" in w for w in again["meta"]["warnings"])
         assert again["claims"] == ok["claims"]
@@ -397,7 +402,12 @@ def test_batch_keeps_order_and_isolates_bad_items(
     client: TestClient[Any], fake_llm: FakeLLM
 ) -> None:
     fake_llm.always(Reply.tool(draft(claim(JI_SENTENCE))))
-    items = [{"text": CLEAN}, {"text": "   "}, {"text": CLEAN, "backend": "nope"}, {"html": 3}]
+    items = [
+        {"text": CLEAN, "prompt": QUOTES},
+        {"text": "   "},
+        {"text": CLEAN, "backend": "nope"},
+        {"html": 3},
+    ]
     response = client.post("/v1/summaries/batch", json={"items": items})
     assert response.status_code == 200, response.text
     results = response.json()["results"]
@@ -449,7 +459,7 @@ def test_arbitrary_text_and_model_quotes_never_500_and_offsets_always_hold(
                 )
                 claims = (claim(q, claim=f"Claim number {i}.") for i, q in enumerate(quotes))
                 fake.always(Reply.tool(draft(*claims)))
-                response = client.post("/v1/summaries", json={"text": text})
+                response = client.post("/v1/summaries", json={"text": text, "prompt": QUOTES})
                 assert response.status_code != 500, response.text
                 if response.status_code != 200:
                     problem_of(response, response.status_code)

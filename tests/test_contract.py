@@ -107,7 +107,8 @@ def test_a_batch_hit_by_a_rate_limit_says_when_to_retry(fake_llm: FakeLLM, tmp_p
         Reply.error(429, headers={"Retry-After": "7"}),
     )
     with TestClient(app=create_app(settings.model_copy(update={"concurrency": 1}))) as c:
-        response = c.post("/v1/summaries/batch", json={"items": [{"text": CLEAN}, {"text": "x y"}]})
+        items = [{"text": CLEAN, "prompt": "claims@2"}, {"text": "x y", "prompt": "claims@2"}]
+        response = c.post("/v1/summaries/batch", json={"items": items})
     assert response.status_code == 200
     assert [r.get("status") for r in response.json()["results"]] == [None, 503]
     assert response.headers["retry-after"] == "7"

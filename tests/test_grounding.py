@@ -462,3 +462,12 @@ def test_offsets_inside_removed_furniture_are_not_evidence() -> None:
     removed = [Removed(start=0, end=13, reason="advertisement")]
     located = Locator(text, removed).find(Quote(text="Advertisement", start=0, end=13))
     assert located.evidence is None and located.furniture == "advertisement"
+
+
+def test_an_elided_quote_takes_the_shortest_span_that_holds_it() -> None:
+    text = (
+        "The telescope is now the largest. It took the spot from Arecibo. "
+        "The telescope is set to be ready for use in September."
+    )
+    found = locate("The telescope is ... ready for use in September.", text, [], fuzzy_threshold=90)
+    assert found is not None and found.quote == text[text.rindex("The telescope") :]

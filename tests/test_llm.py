@@ -28,7 +28,7 @@ from reportedly.errors import (
 from reportedly.llm import LLMMode
 from reportedly.llm.client import LLMClient
 from reportedly.prompts import PromptRegistry, prompt_hash
-from reportedly.replies import QuotedReply
+from reportedly.replies import QuotedReply, SentenceReply
 from reportedly.schema import Document, Usage
 from reportedly.settings import Settings
 
@@ -425,16 +425,19 @@ async def test_backend_plan_names_prompt_and_fingerprints_the_run(
 ) -> None:
     backend = llm_backend(make_client(), prompts, temperature=0.0)
     newest, v1 = backend.plan(None), backend.plan("claims@1")
-    assert (newest.backend, newest.model, newest.prompt_ref) == ("llm", "test-model", "claims@2")
+    assert (newest.backend, newest.model, newest.prompt_ref) == ("llm", "test-model", "claims@3")
     assert v1.prompt_ref == "claims@1"
-    assert newest.prompt is prompts.get("claims@2")  # resolved once, carried by the plan
+    assert newest.prompt is prompts.get("claims@3")  # resolved once, carried by the plan
+    # The prompt declares its evidence style; the plan carries the reply model for it.
+    assert (newest.reply, v1.reply) == (SentenceReply, QuotedReply)
+    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1500}
     expected = prompt_hash(
-        prompts.get("claims@2"),
-        QuotedReply.model_json_schema(),
-        "test-model",
-        {"temperature": 0.0, "mode": "tools", "retries": 2},
+        prompts.get("claims@3"), SentenceReply.model_json_schema(), "test-model", params
     )
     assert newest.prompt_hash == expected
+    assert v1.prompt_hash == prompt_hash(
+        prompts.get("claims@1"), QuotedReply.model_json_schema(), "test-model", params
+    )
     assert v1.prompt_hash != newest.prompt_hash
     assert backend.plan("claims").prompt_hash == newest.prompt_hash
     other_model = backend.plan(None, model="bigger-model")

@@ -6,38 +6,43 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.fakellm import FakeLLM, Reply
+from tests.fakellm import JSON, FakeLLM, Reply
 from tests.served import served
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20261122
 CASES_PER_OPERATION = 200
-REPLY = {
-    "headline": "Bridge to reopen",
-    "summary": "Officials expect the bridge to reopen.",
-    "claims": [
-        {
-            "who": ["officials"],
-            "claim": "The bridge will reopen.",
-            "source": {"name": "officials", "type": "unnamed"},
-            "confidence": "medium",
-            "evidence": ["the bridge will reopen"],
-        }
-    ],
-}
+SENTENCE_ID = re.compile(r"#(\d+) ")
+
+
+def reply_for(request: JSON) -> Reply:
+    """A valid answer in the evidence form the request asks for: sentence ids (claims@3)
+    when the article came numbered, else a verbatim quote (which may not ground)."""
+    ids = [int(n) for n in SENTENCE_ID.findall(request["messages"][-1]["content"])]
+    claim: dict[str, Any] = {
+        "who": ["officials"],
+        "claim": "The bridge will reopen.",
+        "source": {"name": "officials", "type": "unnamed"},
+        "confidence": "medium",
+        "evidence": ids[:1] if ids else ["the bridge will reopen"],
+    }
+    claims = [claim] if ids or "#" not in request["messages"][-1]["content"] else []
+    return Reply.tool({"headline": None, "summary": "A summary.", "claims": claims})
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with FakeLLM() as fake:
-        fake.always(Reply.tool(REPLY))
+        fake.always(Reply.computed(reply_for))
         env = {
             "REPORTEDLY_BACKENDS": "rules,llm",
             "REPORTEDLY_DEFAULT_BACKEND": "rules",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from litestar import Controller, HttpMethod, Request, Response, get, post, route
@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import JSONBody
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 from pydantic import BaseModel, Field, ValidationError
 
 import reportedly
@@ -25,11 +26,18 @@ from reportedly.errors import (
     UnsupportedMediaType,
     validation_detail,
 )
-from reportedly.pipeline import summarize
+from reportedly.pipeline import prepare, summarize
 from reportedly.problems import problem_for, problem_responses
 from reportedly.prompts import PromptInfo
 from reportedly.schema import BatchRequest, Summary, SummaryRequest
 from reportedly.services import Services
+from reportedly.streaming import summarize_stream
+
+STREAM_DESCRIPTION = """`text/event-stream`. Events: `claim` (one grounded claim, as in
+`claims` of a summary), `warning` (`{"message": ...}`), then either `summary` (the summary
+without `claims`: id, document, headline, summary, meta) or `error` (the problem object the
+normal route would have answered with, e.g. status 502 or 504). Request problems (400, 413,
+415, 422, 503) are answered before the stream starts."""
 
 # Fields of a summary request that may also come as query parameters: the only way to
 # give them with a text/plain or text/html body, and a convenience with JSON.
@@ -210,6 +218,27 @@ class SummaryController(Controller):
         self, data: JSONBody[SummaryRequest], services: NamedDependency[Services]
     ) -> Summary:
         return await summarize(services, data)
+
+    @post(
+        "/summaries/stream",
+        status_code=200,
+        summary="Summarize one article, streaming each claim as soon as it is grounded",
+        description=STREAM_DESCRIPTION,
+        media_type="text/event-stream",
+        responses=problem_responses(400, 413, 415, 422, 503),
+        before_request=check_request,
+    )
+    async def create_stream(
+        self, data: JSONBody[SummaryRequest], services: NamedDependency[Services]
+    ) -> ServerSentEvent:
+        # Request problems (size, prompt, backend) are answered as such, before the stream.
+        prepared = await prepare(services, data)
+
+        async def events() -> AsyncIterator[ServerSentEventMessage]:
+            async for event in summarize_stream(services, prepared):
+                yield ServerSentEventMessage(event=event.name, data=json.dumps(event.data))
+
+        return ServerSentEvent(events())
 
     @post(
         "/summaries/batch",

@@ -87,6 +87,14 @@ def summarize(
     prompt: Annotated[Optional[str], typer.Option(help="e.g. claims@2")] = None,  # noqa: UP045
     backend: BackendOption = None,
     pretty: Annotated[bool, typer.Option("--pretty", help="A readable view, not JSON.")] = False,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Print each event (claim, warning, summary, error) as one JSON line as soon "
+            "as it is ready.",
+        ),
+    ] = False,
 ) -> None:
     """Summarize one article and print the response (JSON by default)."""
     import asyncio
@@ -94,6 +102,12 @@ def summarize(
     from reportedly.errors import ReportedlyError
 
     request = _summary_request(_read(file), html, title, published, prompt, backend)
+    if stream:
+        try:
+            failed = asyncio.run(_summarize_stream(_settings(backend), request))
+        except ReportedlyError as exc:
+            _fail(f"{exc.title}: {exc.detail}", code=2 if exc.status < 500 else 1)
+        raise typer.Exit(1 if failed else 0)
     try:
         result = asyncio.run(_summarize(_settings(backend), request))
     except ReportedlyError as exc:
@@ -155,6 +169,24 @@ async def _summarize(settings: Settings, request: SummaryRequest) -> Summary:
 
     async with open_services(settings) as services:
         return await run_summary(services, request)
+
+
+async def _summarize_stream(settings: Settings, request: SummaryRequest) -> bool:
+    """Print events as JSON lines; True when the stream ended with an error event."""
+    import json
+
+    from reportedly.pipeline import prepare
+    from reportedly.services import open_services
+    from reportedly.streaming import summarize_stream
+
+    failed = False
+    async with open_services(settings) as services:
+        async for event in summarize_stream(services, await prepare(services, request)):
+            line = json.dumps({"event": event.name, "data": event.data}, ensure_ascii=False)
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+            failed = failed or event.name == "error"
+    return failed
 
 
 def _settings(backend: str | None) -> Settings:

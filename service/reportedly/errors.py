@@ -57,6 +57,16 @@ class ModelOutputInvalid(ReportedlyError):
     status, title, type_slug = 502, "Model output invalid", "model-output-invalid"
 
 
+class OutputCutOff(ModelOutputInvalid):
+    """The model hit its output token limit (finish_reason=length) before finishing."""
+
+
+class ArticleIncomplete(ReportedlyError):
+    """Part of a chunked article failed and the request asked for all or nothing."""
+
+    status, title, type_slug = 502, "Article incomplete", "article-incomplete"
+
+
 class ModelRefused(ReportedlyError):
     """The model (or the endpoint's content filter) declined to answer."""
 

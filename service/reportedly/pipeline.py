@@ -6,17 +6,18 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from reportedly.backends.base import Article, Plan
+from reportedly.backends.base import Article, BackendRun, Plan
 from reportedly.cache import cache_key
 from reportedly.cleaning import clean, clean_view
-from reportedly.errors import InvalidRequest, PayloadTooLarge
+from reportedly.errors import ArticleIncomplete, InvalidRequest, PayloadTooLarge
 from reportedly.fences import addressed_claim_warnings
-from reportedly.grounding import ground
+from reportedly.grounding import Grounded, ground
 from reportedly.html_text import html_to_text
 from reportedly.schema import Document, Meta, Summary, SummaryRequest, has_text
 from reportedly.services import Services
@@ -30,6 +31,41 @@ T = TypeVar("T")
 
 async def summarize(services: Services, request: SummaryRequest) -> Summary:
     """The grounded claims of one article, from the response cache when it has them."""
+    prepared = await prepare(services, request)
+    summary = ready_answer(prepared)
+    if summary is None:
+        run = await services.backend(prepared.plan.backend).extract(
+            article_of(request, prepared.document), prepared.plan
+        )
+        quotes = sum(len(claim.evidence) for claim in run.draft.claims)
+        grounded = await _cpu(
+            partial(
+                ground,
+                run.draft,
+                prepared.document,
+                fuzzy_threshold=services.settings.fuzzy_threshold,
+            ),
+            len(prepared.document.text) * quotes,
+        )
+        summary = await record(services, prepared, run, grounded)
+    return finish(prepared, summary)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request made ready to run: what `summarize` and `summarize_stream` share."""
+
+    request: SummaryRequest
+    started: float
+    document: Document
+    plan: Plan
+    notes: list[str]  # warnings about the request itself (never cached)
+    key: str
+    cached: Summary | None
+
+
+async def prepare(services: Services, request: SummaryRequest) -> Prepared:
+    """Validate and clean the article, fix the plan, and look the response cache up."""
     started = time.perf_counter()
     html_cost = _OFF_LOOP if request.html is not None else 0
     document = await _cpu(
@@ -37,27 +73,101 @@ async def summarize(services: Services, request: SummaryRequest) -> Summary:
         len(request.text or "") + html_cost,
     )
     plan = services.backend(request.backend).plan(request.prompt, request.model)
-    if not has_text(document.text):  # HTML with no readable text: nothing for a backend to read
-        return _nothing_to_read(document, plan, started)
-    # Warnings about the request itself are never cached: the same article may come back
-    # with another request.
     notes = _request_warnings(services, request, plan)
     key = _cache_key(services.settings, request, document, plan)
-    summary = await services.cache.get(key) if services.cache is not None else None
-    if summary is not None:
-        meta_update = {"cached": True, "attempts": 0}
-    else:
-        summary = await _extract(services, request, document, plan)
-        if services.cache is not None:
-            await services.cache.put(key, summary)
-        meta_update = {}
-    meta = summary.meta.model_copy(
-        update={
-            **meta_update,
-            "latency_ms": _ms_since(started),
-            "warnings": [*notes, *summary.meta.warnings],
-        }
+    cached = await services.cache.get(key) if services.cache is not None else None
+    return Prepared(request, started, document, plan, notes, key, cached)
+
+
+def article_of(request: SummaryRequest, document: Document) -> Article:
+    return Article(
+        document=document,
+        clean_text=clean_view(document),
+        title=request.title,
+        published=request.published,
     )
+
+
+async def record(
+    services: Services, prepared: Prepared, run: BackendRun, grounded: Grounded
+) -> Summary:
+    """A fresh response from a backend run and its grounding; cached when it is complete.
+
+    Raises `ArticleIncomplete` when part of the article failed and the request asked for
+    all or nothing. A partial response is never cached: the next request tries again."""
+    request, plan = prepared.request, prepared.plan
+    if run.incomplete and request.all_or_nothing:
+        ranges = "; ".join(f"{i.start}-{i.end}: {i.reason}" for i in run.incomplete[:3])
+        raise ArticleIncomplete(
+            f"{len(run.incomplete)} part(s) of the article could not be processed and the "
+            f"request asked for all or nothing (all_or_nothing=true): {ranges}"
+        )
+    summary = Summary(
+        id=_new_id(),
+        document=prepared.document,
+        headline=request.title or run.draft.headline,
+        summary=run.draft.summary,
+        claims=grounded.claims,
+        meta=Meta(
+            backend=plan.backend,
+            model=run.model,
+            prompt=plan.prompt_ref,
+            prompt_hash=plan.prompt_hash,
+            usage=run.usage,
+            attempts=run.attempts,
+            latency_ms=_ms_since(prepared.started),
+            cached=False,
+            dropped=len(grounded.dropped),
+            dropped_claims=grounded.dropped,
+            warnings=[
+                *run.warnings,
+                *grounded.warnings,
+                *addressed_claim_warnings(grounded.claims, prepared.document.text),
+            ],
+            chunks=run.chunks,
+            incomplete=run.incomplete,
+        ),
+    )
+    if services.cache is not None and not run.incomplete:
+        await services.cache.put(prepared.key, summary)
+    return summary
+
+
+def ready_answer(prepared: Prepared) -> Summary | None:
+    """An answer that needs no backend: the cached one, or the empty one for an HTML page
+    with no readable text (nothing for a backend to read)."""
+    if prepared.cached is not None or has_text(prepared.document.text):
+        return prepared.cached
+    plan = prepared.plan
+    return Summary(
+        id=_new_id(),
+        document=prepared.document,
+        headline=None,
+        summary="",
+        claims=[],
+        meta=Meta(
+            backend=plan.backend,
+            model=plan.model,
+            prompt=plan.prompt_ref,
+            prompt_hash=plan.prompt_hash,
+            attempts=0,
+            warnings=[
+                "No article text could be extracted from the HTML: it holds no readable "
+                "paragraphs (only markup, scripts or navigation)."
+            ],
+        ),
+    )
+
+
+def finish(prepared: Prepared, summary: Summary) -> Summary:
+    """The response as sent: a new id, this request's latency and warnings."""
+    update: dict[str, Any] = {
+        "latency_ms": _ms_since(prepared.started),
+        "warnings": [*prepared.notes, *summary.meta.warnings],
+    }
+    if summary is prepared.cached:
+        update.update(cached=True, attempts=0)
+    meta = summary.meta.model_copy(update=update)
     return summary.model_copy(update={"id": _new_id(), "meta": meta})
 
 
@@ -111,71 +221,6 @@ def _cache_key(settings: Settings, request: SummaryRequest, document: Document, 
     )
 
 
-async def _extract(
-    services: Services, request: SummaryRequest, document: Document, plan: Plan
-) -> Summary:
-    """Run the backend and ground its draft: a fresh, cacheable response."""
-    started = time.perf_counter()
-    article = Article(
-        document=document,
-        clean_text=clean_view(document),
-        title=request.title,
-        published=request.published,
-    )
-    run = await services.backend(plan.backend).extract(article, plan)
-    quotes = sum(len(claim.evidence) for claim in run.draft.claims)
-    grounded = await _cpu(
-        partial(ground, run.draft, document, fuzzy_threshold=services.settings.fuzzy_threshold),
-        len(document.text) * quotes,
-    )
-    return Summary(
-        id=_new_id(),
-        document=document,
-        headline=request.title or run.draft.headline,
-        summary=run.draft.summary,
-        claims=grounded.claims,
-        meta=Meta(
-            backend=plan.backend,
-            model=run.model,
-            prompt=plan.prompt_ref,
-            prompt_hash=plan.prompt_hash,
-            usage=run.usage,
-            attempts=run.attempts,
-            latency_ms=_ms_since(started),
-            cached=False,
-            dropped=len(grounded.dropped),
-            dropped_claims=grounded.dropped,
-            warnings=[
-                *run.warnings,
-                *grounded.warnings,
-                *addressed_claim_warnings(grounded.claims, document.text),
-            ],
-        ),
-    )
-
-
-def _nothing_to_read(document: Document, plan: Plan, started: float) -> Summary:
-    return Summary(
-        id=_new_id(),
-        document=document,
-        headline=None,
-        summary="",
-        claims=[],
-        meta=Meta(
-            backend=plan.backend,
-            model=plan.model,
-            prompt=plan.prompt_ref,
-            prompt_hash=plan.prompt_hash,
-            attempts=0,
-            latency_ms=_ms_since(started),
-            warnings=[
-                "No article text could be extracted from the HTML: it holds no readable "
-                "paragraphs (only markup, scripts or navigation)."
-            ],
-        ),
-    )
-
-
 # Cleaning and grounding cost up to ~0.1 us per character scanned (grounding scans the text
 # once per quote it has to search fuzzily). Below this many characters the work takes under a
 # millisecond and runs inline: a thread hop would cost more, and under a burst the hops
@@ -185,6 +230,7 @@ _OFF_LOOP = 10_000
 
 
 async def _cpu(work: Callable[[], T], chars_scanned: int) -> T:
+    """Run `work` inline when small, else in a worker thread (see `_OFF_LOOP`)."""
     if chars_scanned < _OFF_LOOP:
         return work()
     return await anyio.to_thread.run_sync(work)

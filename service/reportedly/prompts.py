@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import frontmatter
 import jinja2
@@ -47,6 +47,9 @@ class FrontMatter(BaseModel):
     description: str = Field(min_length=1)
     model: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
+    # How the model gives evidence: verbatim quotes, or the ids of numbered sentences (the
+    # `article` variable then holds the text with `[n]` sentence markers).
+    evidence: Literal["quotes", "sentences"] = "quotes"
 
 
 class PromptInfo(BaseModel):

@@ -142,6 +142,24 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+def _exactly(kind: type) -> Any:
+    # The app validates request bodies laxly (Litestar passes strict=False, which overrides a
+    # field's own strictness), so pydantic would read 0 as False or "2" as 2. JSON has real
+    # booleans and numbers (1.0 is an integer to JSON Schema); a request gives those.
+    def check(value: Any) -> Any:
+        if kind is int and type(value) is float and value.is_integer():
+            return int(value)
+        if type(value) is not kind:
+            raise ValueError(f"must be a JSON {'boolean' if kind is bool else 'integer'}")
+        return value
+
+    return BeforeValidator(check)
+
+
+JsonBool = Annotated[bool, _exactly(bool)]
+JsonInt = Annotated[int, _exactly(int)]
+
+
 def has_text(text: str) -> bool:
     return re.search(HAS_TEXT, text) is not None
 
@@ -180,6 +198,12 @@ class SummaryRequest(BaseModel):
         min_length=1,
         description="The llm backend's model (default REPORTEDLY_LLM_MODEL); the other "
         "backends have one model each and ignore this, with a warning.",
+    )
+    all_or_nothing: JsonBool = Field(
+        default=False,
+        description="A long article is sent in chunks; by default a chunk that still fails "
+        "after retries is reported in meta.incomplete and the rest is returned. True: any "
+        "failed chunk fails the request (502).",
     )
 
     @field_validator("text", "html", "title", "prompt", "backend", "model", mode="before")
@@ -233,6 +257,14 @@ class Usage(BaseModel):
         )
 
 
+class Incomplete(BaseModel):
+    """A character range of `document.text` whose claims are missing, and why."""
+
+    start: int
+    end: int
+    reason: str
+
+
 class DroppedClaim(BaseModel):
     claim: str
     reason: str
@@ -250,6 +282,12 @@ class Meta(BaseModel):
     dropped: int = 0
     dropped_claims: list[DroppedClaim] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    chunks: int = Field(default=1, description="Requests the article was split into.")
+    incomplete: list[Incomplete] = Field(
+        default_factory=list,
+        description="Ranges of the text that were not processed (a chunk failed); empty "
+        "when every part of the article was read.",
+    )
 
 
 class Summary(BaseModel):

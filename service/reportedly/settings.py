@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="Default: llm when an LLM endpoint or key is configured, else rules.",
     )
     concurrency: int = Field(default=8, ge=1, description="Batch items processed at once.")
+    # Long articles on the llm and local backends (see reportedly.chunks).
+    chunk_tokens: int = Field(
+        default=1500,
+        ge=50,
+        description="Estimated article tokens per LLM request; a longer article is split.",
+    )
+    chunk_concurrency: int = Field(
+        default=8, ge=1, description="Chunks of one article sent to the llm backend at once."
+    )
     max_chars: int = Field(
         default=200_000, ge=1, description="Longest article accepted (characters)."
     )

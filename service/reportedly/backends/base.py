@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from reportedly.schema import Document, Draft, Usage
+from reportedly.schema import Document, Draft, Incomplete, Usage
 
 if TYPE_CHECKING:
     from reportedly.prompts import PromptFile
+    from reportedly.replies import Reply
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Plan:
     prompt: PromptFile | None  # resolved; None for backends without prompts
     prompt_hash: str  # hash of prompt text + schema + model + parameters
     params: Mapping[str, Any] = field(default_factory=dict)  # temperature, mode, ...
+    reply: type[Reply] | None = None  # what the model fills in (the prompt's evidence style)
 
     @property
     def prompt_ref(self) -> str | None:
@@ -48,6 +50,8 @@ class BackendRun:
     usage: Usage = field(default_factory=Usage)
     attempts: int = 1
     warnings: list[str] = field(default_factory=list)
+    chunks: int = 1
+    incomplete: list[Incomplete] = field(default_factory=list)  # ranges a failed chunk left out
 
 
 class Backend(Protocol):

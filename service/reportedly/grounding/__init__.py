@@ -6,6 +6,6 @@ which claims survive and what is reported about the rest.
 """
 
 from reportedly.grounding.locator import Located, Locator, locate
-from reportedly.grounding.policy import Grounded, ground
+from reportedly.grounding.policy import Grounded, Grounder, ground
 
-__all__ = ["Grounded", "Located", "Locator", "ground", "locate"]
+__all__ = ["Grounded", "Grounder", "Located", "Locator", "ground", "locate"]

@@ -198,11 +198,14 @@ class Locator:
         return None, furniture
 
     def _find_elided(self, fquote: str) -> Evidence | None:
+        """The shortest span holding the parts in order: "The telescope is ... ready" is the
+        sentence that says it, not an earlier "The telescope is" 300 characters before."""
         parts = [p.strip() for p in ELLIPSIS.split(fquote)]
         parts = [p for p in parts if p]
         if not parts or not all(has_word_char(p) for p in parts):
             return None
         haystack = self.norm.folded
+        best: Evidence | None = None
         pos = haystack.find(parts[0])
         while pos != -1:
             end = pos + len(parts[0])
@@ -213,10 +216,12 @@ class Locator:
                 end = nxt + len(part)
             else:
                 hit = self._accept(*self.norm.original_span(pos, end))
-                if isinstance(hit, Evidence):
-                    return hit
+                if isinstance(hit, Evidence) and (
+                    best is None or hit.end - hit.start < best.end - best.start
+                ):
+                    best = hit
             pos = haystack.find(parts[0], pos + 1)
-        return None
+        return best
 
     def _find_words(self, squote: str, quote: str) -> tuple[Evidence | None, str | None]:
         """Whole-word occurrences of the quote's words in the skeleton."""

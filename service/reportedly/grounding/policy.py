@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reportedly.grounding.locator import Locator
-from reportedly.schema import Claim, Document, Draft, DroppedClaim, Evidence, Quote
+from reportedly.schema import Claim, Document, Draft, DraftClaim, DroppedClaim, Evidence, Quote
 
 
 @dataclass
@@ -28,38 +28,53 @@ def _short(quote: str, limit: int = 80) -> str:
 
 def ground(draft: Draft, document: Document, *, fuzzy_threshold: float) -> Grounded:
     """Keep the draft claims whose evidence can be found in the article, with checked offsets."""
-    locator = Locator(document.text, document.removed, fuzzy_threshold)
-    out = Grounded(claims=[], dropped=[], warnings=[])
-    seen: set[tuple[str, tuple[tuple[int, int], ...]]] = set()
-    for number, draft_claim in enumerate(draft.claims, start=1):
+    grounder = Grounder(document, fuzzy_threshold=fuzzy_threshold)
+    for draft_claim in draft.claims:
+        grounder.add(draft_claim)
+    return grounder.grounded
+
+
+class Grounder:
+    """Grounds one article's draft claims one at a time (a streamed reply hands them over as
+    the model finishes each), keeping what `ground` returns for the whole draft."""
+
+    def __init__(self, document: Document, *, fuzzy_threshold: float) -> None:
+        self._locator = Locator(document.text, document.removed, fuzzy_threshold)
+        self.grounded = Grounded(claims=[], dropped=[], warnings=[])
+        self._seen: set[tuple[str, tuple[tuple[int, int], ...]]] = set()
+        self._number = 0
+
+    def add(self, draft_claim: DraftClaim) -> Claim | None:
+        """The claim with checked evidence, or None (dropped or a duplicate; see `grounded`)."""
+        self._number += 1
+        number, out = self._number, self.grounded
         text = draft_claim.claim.strip()
         if not text:
             out.dropped.append(DroppedClaim(claim=draft_claim.claim, reason="claim text is empty"))
-            continue
-        found = _evidence(draft_claim.evidence, locator)
+            return None
+        found = _evidence(draft_claim.evidence, self._locator)
         if not found.evidence:
             out.dropped.append(DroppedClaim(claim=text, reason=found.drop_reason()))
-            continue
+            return None
         out.warnings.extend(f"claim {number}: {w}" for w in found.warnings())
         key = (
             " ".join(text.lower().split()),
             tuple(sorted((e.start, e.end) for e in found.evidence)),
         )
-        if key in seen:
+        if key in self._seen:
             out.warnings.append(f"claim {number}: duplicate of an earlier claim, skipped")
-            continue
-        seen.add(key)
-        out.claims.append(
-            Claim(
-                who=[w.strip() for w in draft_claim.who if w.strip()],
-                claim=text,
-                source=draft_claim.source,
-                timeframe=draft_claim.timeframe,
-                confidence=draft_claim.confidence,
-                evidence=found.evidence,
-            )
+            return None
+        self._seen.add(key)
+        claim = Claim(
+            who=[w.strip() for w in draft_claim.who if w.strip()],
+            claim=text,
+            source=draft_claim.source,
+            timeframe=draft_claim.timeframe,
+            confidence=draft_claim.confidence,
+            evidence=found.evidence,
         )
-    return out
+        out.claims.append(claim)
+        return claim
 
 
 @dataclass

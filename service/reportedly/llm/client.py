@@ -7,10 +7,10 @@ invalid output, and every attempt's tokens are counted, because they are all pai
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, TypeVar, cast
 
 import httpx
 import instructor
@@ -26,8 +26,8 @@ from reportedly.errors import (
     UpstreamTimeout,
 )
 from reportedly.llm import LLM_MODES, LLMMode
-from reportedly.llm.failures import Attempts, Endpoint, translate
-from reportedly.schema import Usage
+from reportedly.llm.completion import Completion
+from reportedly.llm.failures import Attempts, Endpoint, StreamWatch, translate
 
 _INSTRUCTOR_MODES: dict[LLMMode, Any] = {
     "tools": instructor.Mode.TOOLS,
@@ -38,14 +38,8 @@ _INSTRUCTOR_MODES: dict[LLMMode, Any] = {
 _NO_KEY = "not-needed"
 
 T = TypeVar("T", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Completion(Generic[T]):
-    value: T
-    usage: Usage  # summed over every attempt, including the ones that failed validation
-    attempts: int
-    model: str  # as reported by the endpoint (may differ from the one asked for)
+# What the streamed call running in this task has seen (set by `LLMClient.stream`).
+_WATCH: contextvars.ContextVar[StreamWatch] = contextvars.ContextVar("stream_watch")
 
 
 class LLMClient:
@@ -83,6 +77,14 @@ class LLMClient:
             http_client=cast(Any, http_client),
         )
         self._instructor = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
+        # Streaming goes through instructor's own partial parsing, over a create function of
+        # ours that watches the chunks go by: usage, finish_reason and refusals arrive in
+        # chunks instructor's parser skips.
+        self._streamer = instructor.AsyncInstructor(
+            client=self._openai,
+            create=instructor.patch(create=self._watched_stream, mode=_INSTRUCTOR_MODES[mode]),
+            mode=_INSTRUCTOR_MODES[mode],
+        )
         self._endpoint = Endpoint(where=self.endpoint, timeout=timeout)
 
     @property
@@ -148,9 +150,94 @@ class LLMClient:
             model=seen.model or model or self.model,
         )
 
+    async def stream(
+        self,
+        messages: Sequence[dict[str, str]],
+        response_model: type[T],
+        *,
+        temperature: float,
+        model: str | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[Any]:
+        """Ask for `response_model`, streamed: yields instructor's partial objects (fields
+        filled in as they arrive; a field is complete once a later one has started), then
+        one `Completion` with the validated value.
+
+        No re-asks: what was yielded cannot be taken back. A reply cut by the token limit
+        raises `OutputCutOff` after yielding what it had. Closing the generator (or
+        cancelling its consumer) closes the HTTP response, which stops the endpoint."""
+        seen = Attempts()
+        watch = StreamWatch()
+        hooks = Hooks()
+        hooks.on("completion:kwargs", seen.on_request)
+        extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
+        token = _WATCH.set(watch)
+        last: Any = None
+        try:
+            partials: AsyncIterator[Any] = await self._streamer.create(
+                response_model=cast(Any, _partial_model(response_model)),
+                messages=cast(Any, [dict(m) for m in messages]),
+                model=model or self.model,
+                temperature=temperature,
+                max_retries=0,
+                strict=False,
+                hooks=hooks,
+                stream=True,
+                stream_options={"include_usage": True},
+                **extra,
+            )
+            async for partial in partials:
+                last = partial
+                yield partial
+            watch.finished(self._endpoint)
+            # The last partial is the validated reply when the JSON was complete; anything
+            # missing fails validation here, as it would without streaming.
+            value = response_model.model_validate(
+                last.model_dump(exclude_unset=True) if last is not None else {}
+            )
+        except ReportedlyError:
+            raise
+        except Exception as exc:
+            seen.received = 1 if watch.chunks else 0
+            known = translate(exc, seen, self._endpoint)
+            if known is None:
+                raise
+            raise known from exc
+        finally:
+            _WATCH.reset(token)
+        yield Completion(
+            value=value,
+            usage=watch.usage,
+            attempts=1,
+            model=watch.model or model or self.model,
+        )
+
+    async def _watched_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        """The SDK's streamed completion, each chunk shown to this task's `StreamWatch`."""
+        chunks = await self._openai.chat.completions.create(*args, **kwargs)
+        return _watch(chunks, _WATCH.get())
+
     async def aclose(self) -> None:
         if self._owns_http:
             await self._openai.close()
+
+
+async def _watch(chunks: Any, watch: StreamWatch) -> AsyncIterator[Any]:
+    try:
+        async for chunk in chunks:
+            watch.see(chunk)
+            yield chunk
+    finally:
+        # A consumer that stopped early must not leave the reply running: close the response
+        # (shielded, so a second cancellation cannot leave the connection half-closed).
+        await asyncio.shield(chunks.close())
+
+
+@functools.lru_cache(maxsize=256)
+def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
+    """Instructor's streaming (Partial) class for `model`, built once: it makes a new class
+    on every call otherwise."""
+    return cast(type[BaseModel], instructor.Partial[model])
 
 
 def _plain(value: Any, response_model: type[T]) -> T:
@@ -179,7 +266,7 @@ def _check_base_url(base_url: str) -> None:
         raise BackendUnavailable(f"The LLM base URL {base_url!r} is not usable: {problem}.")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=512)  # bounded: replies for sentence ids are one class per range
 def _instructor_model(model: type[T]) -> type[T]:
     """Instructor's wrapper class for `model`, built once.
 

@@ -24,6 +24,7 @@ from reportedly.errors import (
     DEFAULT_RETRY_AFTER,
     ModelOutputInvalid,
     ModelRefused,
+    OutputCutOff,
     ReportedlyError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -87,6 +88,61 @@ def _inspect(response: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+CUT_OFF = (
+    "The model's output was cut off (finish_reason=length) before it was complete; "
+    "the article may be too long for the model's context or token limit."
+)
+
+
+class StreamWatch:
+    """What one streamed reply has shown so far, chunk by chunk: instructor's stream parser
+    reads only the JSON deltas, so usage (sent in a last chunk when asked for), the finish
+    reason and a refusal are read here."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        self.usage = Usage()
+        self.model: str | None = None
+        self.finish_reason: str | None = None
+        self.refusal = ""
+
+    def see(self, chunk: Any) -> None:
+        self.chunks += 1
+        model = getattr(chunk, "model", None)
+        if isinstance(model, str) and model:
+            self.model = model
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = Usage(
+                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+                total_tokens=getattr(usage, "total_tokens", 0) or 0,
+            )
+        for choice in getattr(chunk, "choices", None) or ():
+            reason = getattr(choice, "finish_reason", None)
+            if isinstance(reason, str) and reason:
+                self.finish_reason = reason
+            refusal = getattr(getattr(choice, "delta", None), "refusal", None)
+            if isinstance(refusal, str):
+                self.refusal += refusal
+
+    def finished(self, endpoint: Endpoint) -> None:
+        """Raise what the end of the stream says went wrong, if anything."""
+        if self.chunks == 0:
+            raise ModelOutputInvalid(
+                f"The LLM endpoint {endpoint.where} ended the stream without sending anything."
+            )
+        if self.refusal.strip():
+            raise ModelRefused(f"The model refused to answer: {_describe(self.refusal)}")
+        if self.finish_reason == "content_filter":
+            raise ModelRefused(
+                "The model refused to answer: the endpoint's content filter stopped the reply "
+                "(finish_reason=content_filter)"
+            )
+        if self.finish_reason == "length":
+            raise OutputCutOff(CUT_OFF)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """How to name the endpoint in an error a person will read."""
@@ -103,10 +159,7 @@ def translate(exc: BaseException, seen: Attempts, endpoint: Endpoint) -> Reporte
     if seen.refusal is not None:
         return ModelRefused(f"The model refused to answer: {seen.refusal}")
     if isinstance(cause, IncompleteOutputException):
-        return ModelOutputInvalid(
-            "The model's output was cut off (finish_reason=length) before it was complete; "
-            "the article may be too long for the model's context or token limit."
-        )
+        return OutputCutOff(CUT_OFF)
     if seen.sent > seen.received and isinstance(cause, json.JSONDecodeError):
         # The SDK could not even read the last reply: the endpoint's body, not the model's.
         seen.malformed = f"the body is not JSON ({cause.msg} at position {cause.pos})"

@@ -12,7 +12,7 @@ from reportedly.evals.baseline import BASELINE
 from reportedly.evals.dataset import GoldClaim
 from reportedly.problems import Problem
 from reportedly.prompts import PromptInfo
-from reportedly.schema import ArticleText, IsoDate, Removed, Summary
+from reportedly.schema import ArticleText, IsoDate, JsonBool, JsonInt, Removed, Summary
 
 # A prompt task (folder) name, as the prompt front matter's `id` allows it: never a path.
 TASK_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -249,8 +249,8 @@ class PromptSaved(BaseModel):
 
 class EvalRequest(RunConfig):
     dataset: str
-    repeat: int = Field(default=1, ge=1, le=10)
-    fresh: bool = Field(default=False, description="Start a new run instead of resuming.")
+    repeat: JsonInt = Field(default=1, ge=1, le=10)
+    fresh: JsonBool = Field(default=False, description="Start a new run instead of resuming.")
 
 
 class EvalJob(BaseModel):

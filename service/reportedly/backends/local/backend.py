@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 
 from reportedly.backends.base import Article, BackendRun, Plan
 from reportedly.backends.llm import LLMPlanner, ask
-from reportedly.backends.local.grammar import LOCAL_MAX_TOKENS, BoundedReply
+from reportedly.backends.local.grammar import (
+    LOCAL_MAX_TOKENS,
+    BoundedReply,
+    BoundedSentenceReply,
+)
 from reportedly.backends.local.server import MODEL_ALIAS, LocalServer
 from reportedly.errors import UpstreamTimeout
 
@@ -51,7 +55,9 @@ class LocalBackend:
             mode="tools",
             retries=settings.retries,
             max_tokens=max_tokens,
-            reply_model=BoundedReply,
+            replies={"quotes": BoundedReply, "sentences": BoundedSentenceReply},
+            chunk_tokens=settings.chunk_tokens,
+            chunk_concurrency=1,  # llama.cpp answers one request at a time
         )
         self._turn = asyncio.Semaphore(1)
         self._client: LLMClient | None = None
@@ -86,7 +92,7 @@ class LocalBackend:
             # An external server may serve the model under another name (see LocalServer).
             served = replace(plan, model=self.server.model)
             try:
-                return await ask(self._client, served, article, self.planner.reply_model)
+                return await ask(self._client, served, article, concurrency=1)
             except (UpstreamTimeout, asyncio.CancelledError):
                 # llama.cpp keeps generating for a client that gave up, and the next request
                 # would queue behind it: restart our own server (about 2 s) instead.

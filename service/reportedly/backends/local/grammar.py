@@ -1,4 +1,4 @@
-"""The grammar the local model writes under: the reply schema, with size bounds.
+"""The grammar the local model writes under: the reply schemas, with size bounds.
 
 llama.cpp compiles the tool's JSON schema into a grammar, so the model cannot emit invalid
 JSON, a wrong enum or a malformed date. It can still repeat the same claim until the token
@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema, JsonSchemaMode
 
-from reportedly.replies import QuotedReply
+from reportedly.replies import QuotedReply, SentenceReply
 
 # Room for the longest reply `BOUNDS` allow in practice; the reply and a re-ask's copy of it
 # must fit next to the prompt in `local_ctx` (default 8192).
@@ -74,3 +74,44 @@ class BoundedReply(QuotedReply):
         )
         schema["title"] = "QuotedReply"
         return _bound(schema)
+
+
+class BoundedSentenceReply(SentenceReply):
+    """`SentenceReply` with `BOUNDS`, whose ids are an `enum` of the sentences shown: the
+    grammar compiler ignores `minimum`/`maximum`, but an enum it enforces, so the model
+    cannot write an id that is not in the article."""
+
+    @classmethod
+    def model_json_schema(
+        cls,
+        by_alias: bool | None = None,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
+        mode: JsonSchemaMode = "validation",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        schema = super().model_json_schema(
+            by_alias=by_alias,
+            ref_template=ref_template,
+            schema_generator=schema_generator,
+            mode=mode,
+            **kwargs,
+        )
+        props = schema["properties"]
+        props["claims"]["maxItems"] = BOUNDS["claims"]
+        props["summary"]["maxLength"] = BOUNDS["summary_chars"]
+        props["headline"]["maxLength"] = BOUNDS["short_chars"]
+        claim = props["claims"]["items"]["properties"]
+        claim["claim"]["maxLength"] = BOUNDS["claim_chars"]
+        claim["evidence"]["maxItems"] = BOUNDS["evidence"]
+        claim["quote"]["maxLength"] = BOUNDS["quote_chars"]
+        claim["who"]["maxItems"] = BOUNDS["who"]
+        claim["who"]["items"]["maxLength"] = BOUNDS["short_chars"]
+        claim["source"]["properties"]["name"]["maxLength"] = BOUNDS["short_chars"]
+        claim["timeframe"]["properties"]["text"]["maxLength"] = BOUNDS["short_chars"]
+        return schema
+
+    @classmethod
+    def bound_ids(cls, item: dict[str, Any]) -> None:
+        assert cls.first_id is not None and cls.last_id is not None
+        item["enum"] = list(range(cls.first_id, cls.last_id + 1))
