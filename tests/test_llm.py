@@ -28,7 +28,12 @@ from reportedly.errors import (
 from reportedly.llm import LLMMode
 from reportedly.llm.client import LLMClient
 from reportedly.prompts import PromptRegistry, prompt_hash
-from reportedly.replies import QuotedReply, SentenceReply
+from reportedly.replies import (
+    MAX_REPLY_CLAIMS,
+    MAX_REPLY_FIELD_CHARS,
+    QuotedReply,
+    SentenceReply,
+)
 from reportedly.schema import Document, Usage
 from reportedly.settings import Settings
 
@@ -157,6 +162,53 @@ async def test_invalid_every_time_is_model_output_invalid(
     assert "claims.0.confidence" in detail
     assert "after 2 attempts" in detail
     assert caught.value.status == 502
+
+
+def _oversized(kind: str) -> dict[str, Any]:
+    big = copy.deepcopy(VALID)
+    if kind == "claims":
+        big["claims"] = big["claims"] * (MAX_REPLY_CLAIMS + 1)
+    elif kind == "summary":
+        big["summary"] = "word " * 1_000_000  # a 5 MB summary
+    else:
+        big["claims"][0]["evidence"] = ["Officials said the bridge will reopen."] * 51
+    return big
+
+
+@pytest.mark.parametrize(
+    ("kind", "where"),
+    [
+        ("claims", f"over the cap of {MAX_REPLY_CLAIMS}"),
+        ("summary", f"summary: 5000000 characters, over the cap of {MAX_REPLY_FIELD_CHARS}"),
+        ("evidence", "claims.0.evidence: 51 items"),
+    ],
+)
+async def test_reply_over_a_cap_is_model_output_invalid(
+    fake_llm: FakeLLM, make_client: Any, kind: str, where: str
+) -> None:
+    fake_llm.reply_tool(_oversized(kind))
+    with pytest.raises(ModelOutputInvalid) as caught:
+        await make_client(retries=0).complete(MESSAGES, QuotedReply, temperature=0.0)
+    assert caught.value.status == 502
+    assert where in caught.value.detail
+
+
+def test_sentence_reply_is_capped_too() -> None:
+    reply = {
+        "summary": "s",
+        "claims": [
+            {
+                "who": [],
+                "claim": "c",
+                "source": {"name": "a", "type": "author"},
+                "confidence": "high",
+                "evidence": [1],
+            }
+        ]
+        * 201,
+    }
+    with pytest.raises(ValueError, match="201 claims"):
+        SentenceReply.model_validate(reply)
 
 
 async def test_broken_json_is_model_output_invalid(fake_llm: FakeLLM, make_client: Any) -> None:

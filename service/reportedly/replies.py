@@ -32,10 +32,32 @@ from reportedly.sentences import SentenceIndex
 EvidenceStyle = Literal["quotes", "sentences"]
 
 
+# Caps on what a model may send back (one reply, i.e. one chunk of a long article). Far above
+# what a real article yields, so only a runaway or hostile reply meets them; it is refused as a
+# whole (502) rather than cached and served. Enforced here, not in the tool schema: the schema
+# is paid for in tokens on every request.
+MAX_REPLY_CLAIMS = 200
+MAX_REPLY_FIELD_CHARS = 4000
+MAX_REPLY_LIST_ITEMS = 50  # actors in `who`, evidence items per claim
+
+
 class Reply(BaseModel):
     """A response model an LLM fills in; it knows how to become the draft grounding checks."""
 
     evidence_style: ClassVar[EvidenceStyle]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _within_caps(cls, data: Any) -> Any:
+        # Before field validation, so 14,000 claims are refused without building them.
+        claims = data.get("claims") if isinstance(data, dict) else None
+        if isinstance(claims, list) and len(claims) > MAX_REPLY_CLAIMS:
+            raise ValueError(
+                f"claims: {len(claims)} claims, over the cap of {MAX_REPLY_CLAIMS} per reply"
+            )
+        if (where := _over_cap(data, "")) is not None:
+            raise ValueError(where)
+        return data
 
     def to_draft(self, sentences: SentenceIndex | None = None) -> Draft:
         """The draft grounding checks. `sentences` is the index the article was shown with."""
@@ -45,6 +67,26 @@ class Reply(BaseModel):
     def for_sentences(cls, first: int, last: int) -> type[Reply]:
         """The reply model for a request showing sentences `first..last` (inclusive)."""
         return cls
+
+
+def _over_cap(node: Any, path: str) -> str | None:
+    """Where in a reply a string or list is over its cap, or None."""
+    if isinstance(node, str) and len(node) > MAX_REPLY_FIELD_CHARS:
+        return (
+            f"{path or '(root)'}: {len(node)} characters, over the cap of {MAX_REPLY_FIELD_CHARS}"
+        )
+    if isinstance(node, dict):
+        items: Any = node.items()
+    elif isinstance(node, list):
+        if len(node) > MAX_REPLY_LIST_ITEMS and path != "claims":
+            return f"{path}: {len(node)} items, over the cap of {MAX_REPLY_LIST_ITEMS}"
+        items = enumerate(node)
+    else:
+        return None
+    for key, value in items:
+        if (where := _over_cap(value, f"{path}.{key}" if path else str(key))) is not None:
+            return where
+    return None
 
 
 # --- claims@1, claims@2: verbatim quotes ----------------------------------------------------
