@@ -34,6 +34,7 @@ app = typer.Typer(
     help="Evals: score backends and prompts against hand-labelled articles; compare runs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs ~0.5 s of imports
 )
 
 DbOption = Annotated[

@@ -205,12 +205,8 @@ class LLMClient:
             raise known from exc
         finally:
             _WATCH.reset(token)
-        yield Completion(
-            value=value,
-            usage=watch.usage,
-            attempts=1,
-            model=watch.model or model or self.model,
-        )
+        model = watch.model or model or self.model
+        yield Completion(value=value, usage=watch.usage, attempts=1, model=model)
 
     async def _watched_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         """The SDK's streamed completion, each chunk shown to this task's `StreamWatch`."""
