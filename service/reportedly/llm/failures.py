@@ -59,14 +59,20 @@ class Attempts:
         model = getattr(response, "model", None)
         if isinstance(model, str) and model:
             self.model = model
-        usage = getattr(response, "usage", None)
-        if usage is not None:
-            self.usage = self.usage + Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                total_tokens=getattr(usage, "total_tokens", 0) or 0,
-            )
+        if (usage := _usage(response)) is not None:
+            self.usage = self.usage + usage
         self.malformed, self.refusal = _inspect(response)
+
+
+def _usage(response: Any) -> Usage | None:
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return None
+    return Usage(
+        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        total_tokens=getattr(usage, "total_tokens", 0) or 0,
+    )
 
 
 def _inspect(response: Any) -> tuple[str | None, str | None]:
@@ -111,13 +117,8 @@ class StreamWatch:
         model = getattr(chunk, "model", None)
         if isinstance(model, str) and model:
             self.model = model
-        usage = getattr(chunk, "usage", None)
-        if usage is not None:
-            self.usage = Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                total_tokens=getattr(usage, "total_tokens", 0) or 0,
-            )
+        if (usage := _usage(chunk)) is not None:
+            self.usage = usage  # a stream reports its usage once, in total
         for choice in getattr(chunk, "choices", None) or ():
             reason = getattr(choice, "finish_reason", None)
             if isinstance(reason, str) and reason:
