@@ -13,6 +13,7 @@ own voice is `Source(name="author", type="author")`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,138 +219,236 @@ def _body(entities: Entities, ent: Any) -> Source:
     return Source(name=name, type="government" if label == "GPE" else org_type(name))
 
 
+@dataclass
+class _Phrase:
+    """A speaker noun phrase, read once for the naming rules below."""
+
+    head: Token
+    doc: Doc
+    tokens: list[Token]
+    ents: list[Any]  # entities inside the phrase
+    position: int  # character offset of the head in the article
+
+    @property
+    def low(self) -> str:
+        text: str = self.head.lower_
+        return text
+
+    @property
+    def description(self) -> str:
+        return _descriptive(self.tokens)
+
+    @property
+    def definite(self) -> bool:
+        return any(t.lower_ == "the" for t in self.tokens)
+
+    @property
+    def bodies(self) -> list[Any]:
+        return [e for e in self.ents if e.label_ in {"ORG", "GPE"}]
+
+
+_Rule = Callable[[_Phrase, Entities], "Source | None"]
+
+
 def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
     """The `Source` a speaker noun phrase (headed by `head`) refers to."""
-    low = head.lower_
     position = offset + head.idx
     if head.tag_ in {"PRP", "PRP$"}:
-        if low in {"he", "she", "him", "her", "his"}:
-            own = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= head.i]
-            if own:
-                name, _ = entities.canonical(own[-1].text, "PERSON")
-                return Source(name=name, type="person")
-            person = entities.last(frozenset({"PERSON"}), position)
-            if person is not None:
-                return Source(name=person.name, type="person")
-        return Source(name=head.text, type="unnamed")
-
+        return _pronoun(head, doc, entities, position)
     tokens = np_tokens(head)
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     ents = [e for e in doc.ents if e.start_char >= start and e.end_char <= end]
+    phrase = _Phrase(head, doc, tokens, ents, position)
+    for rule in _RULES:
+        source = rule(phrase, entities)
+        if source is not None:
+            return source
+    return _fallback(phrase)
+
+
+def _pronoun(head: Token, doc: Doc, entities: Entities, position: int) -> Source:
+    if head.lower_ in {"he", "she", "him", "her", "his"}:
+        own = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= head.i]
+        if own:
+            name, _ = entities.canonical(own[-1].text, "PERSON")
+            return Source(name=name, type="person")
+        person = entities.last(frozenset({"PERSON"}), position)
+        if person is not None:
+            return Source(name=person.name, type="person")
+    return Source(name=head.text, type="unnamed")
+
+
+def _named_person(p: _Phrase, entities: Entities) -> Source | None:
     # NER sometimes calls a known person's surname an ORG ("Branson stated"). A name inside
     # a prepositional phrase ("analysts at Berenberg") is not the speaker's.
     persons = [
         e
-        for e in ents
-        if entities.canonical(e.text, e.label_)[1] == "PERSON" and _names_head(e, head)
+        for e in p.ents
+        if entities.canonical(e.text, e.label_)[1] == "PERSON" and _names_head(e, p.head)
     ]
-    if persons:
-        ent = persons[0]
-        name, _ = entities.canonical(ent.text, "PERSON")
-        titled = split_title(_clean_name(ent.text))
-        if titled is not None:
-            return Source(name=f"{titled[0]}, {titled[1]}", type="person")
-        role_tokens = [
-            t
-            for t in tokens
-            if t.i < ent.start
-            and t.dep_ != "det"
-            and not t.is_punct
-            and t.lower_ not in {"mr", "mrs", "ms", "dr"}
-        ]
-        if (
-            tokens[0].i < ent.start
-            and role_tokens
-            and len(role_tokens) <= 4
-            and role_tokens[-1].i == ent.start - 1
-        ):
-            return Source(name=f"{name}, {_span_text(doc, role_tokens)}", type="person")
-        if head.i < ent.start and head.lower_ in PERSON_ROLES:
-            role = [t for t in tokens if t.i < ent.start and t.dep_ != "det"]
-            while role and role[-1].is_punct:
-                role = role[:-1]
-            if role and len(role) <= 4:
-                return Source(name=f"{name}, {_span_text(doc, role)}", type="person")
+    if not persons:
+        return None
+    ent = persons[0]
+    name, _ = entities.canonical(ent.text, "PERSON")
+    titled = split_title(_clean_name(ent.text))
+    if titled is not None:
+        return Source(name=f"{titled[0]}, {titled[1]}", type="person")
+    role = _role_before(p, ent)
+    return Source(name=f"{name}, {role}" if role else name, type="person")
+
+
+def _role_before(p: _Phrase, ent: Any) -> str | None:
+    """The title written in front of a name ("Harbour master Elena Ruiz"), if short."""
+    tokens, doc = p.tokens, p.doc
+    role = [
+        t
+        for t in tokens
+        if t.i < ent.start
+        and t.dep_ != "det"
+        and not t.is_punct
+        and t.lower_ not in {"mr", "mrs", "ms", "dr"}
+    ]
+    if tokens[0].i < ent.start and role and len(role) <= 4 and role[-1].i == ent.start - 1:
+        return _span_text(doc, role)
+    if p.head.i < ent.start and p.low in PERSON_ROLES:
+        # "the minister, John Smith": the head noun is the role.
+        role = [t for t in tokens if t.i < ent.start and t.dep_ != "det"]
+        while role and role[-1].is_punct:
+            role = role[:-1]
+        if role and len(role) <= 4:
+            return _span_text(doc, role)
+    return None
+
+
+def _unrecognised_name(p: _Phrase, entities: Entities) -> Source | None:
+    """NER missed a name: a title-led proper-noun run, or a surname met before."""
+    if p.ents:
+        return None
+    proper = [t for t in p.tokens if t.tag_ in {"NNP", "NNPS"}]
+    if not proper or proper[-1].i - proper[0].i + 1 != len(proper):
+        return None
+    run = _span_text(p.doc, proper)
+    titled = split_title(_clean_name(run))
+    if titled is not None:
+        entities.add_person(titled[0], p.position)
+        return Source(name=f"{titled[0]}, {titled[1]}", type="person")
+    known, label = entities.canonical(run, "PERSON")
+    if label == "PERSON" and known != _clean_name(run):
+        return Source(name=known, type="person")
+    return None
+
+
+def _spokesperson(p: _Phrase, entities: Entities) -> Source | None:
+    """ "a spokeswoman for the British Transport Police": the body speaks."""
+    if p.low in SPOKESPEOPLE and p.bodies:
+        return _body(entities, p.bodies[-1])
+    return None
+
+
+def _document(p: _Phrase, entities: Entities) -> Source | None:
+    """ "The NIS report suggests": the body that wrote it; "the briefing": the body last
+    named, else the document itself; "hospital reports", "first reports": unnamed."""
+    if p.low not in DOCUMENT_NOUNS:
+        return None
+    if p.bodies:
+        return _body(entities, p.bodies[-1])
+    modifiers = [t for t in p.tokens if t.i != p.head.i and t.dep_ != "det"]
+    if any(t.tag_.startswith("NNP") for t in modifiers):
+        return Source(name=p.description, type="document")
+    if p.definite and not modifiers:
+        org = entities.last(frozenset({"ORG"}), p.position)
+        if org is not None:
+            return Source(name=org.name, type=org_type(org.name))
+    return Source(name=p.description, type="document" if p.definite else "unnamed")
+
+
+def _unnamed_role(p: _Phrase, entities: Entities) -> Source | None:
+    if p.low in PERSON_ROLES:
+        return Source(name=p.description, type="unnamed")
+    return None
+
+
+def _countries(p: _Phrase, entities: Entities) -> Source | None:
+    """ "both countries": the last two states named."""
+    if p.low not in COUNTRY_NOUNS:
+        return None
+    states: list[str] = []
+    for m in reversed(entities.mentions):
+        if m.label == "GPE" and m.name not in states:
+            states.append(m.name)
+        if len(states) == 2:
+            return Source(name=" and ".join(reversed(states)), type="government")
+    return Source(name=p.description, type="government")
+
+
+def _joint_bodies(p: _Phrase, entities: Entities) -> Source | None:
+    """ "Both North Korea and Russia have acknowledged": both speak."""
+    if len(p.bodies) < 2 or not any(c.dep_ == "conj" for c in p.head.children):
+        return None
+    names = [_body(entities, e) for e in p.bodies]
+    kind: SourceType = (
+        "government" if all(n.type == "government" for n in names) else "organization"
+    )
+    return Source(name=" and ".join(n.name for n in names), type=kind)
+
+
+def _named_body(p: _Phrase, entities: Entities) -> Source | None:
+    orgs = [e for e in p.ents if e.label_ in {"ORG", "GPE", "NORP"}]
+    if not orgs or not any(e.start <= p.head.i < e.end for e in orgs):
+        return None
+    name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
+    if label == "PERSON":
         return Source(name=name, type="person")
+    return Source(name=name, type="government" if label == "GPE" else org_type(name))
 
-    if not ents:
-        # NER missed a name: a title-led proper-noun run, or a surname met before.
-        proper = [t for t in tokens if t.tag_ in {"NNP", "NNPS"}]
-        run = _span_text(doc, proper) if proper else ""
-        if proper and proper[-1].i - proper[0].i + 1 == len(proper):
-            titled = split_title(_clean_name(run))
-            if titled is not None:
-                entities.add_person(titled[0], position)
-                return Source(name=f"{titled[0]}, {titled[1]}", type="person")
-            known, label = entities.canonical(run, "PERSON")
-            if label == "PERSON" and known != _clean_name(run):
-                return Source(name=known, type="person")
-    description = _descriptive(tokens)
-    bodies = [e for e in ents if e.label_ in {"ORG", "GPE"}]
-    definite = any(t.lower_ == "the" for t in tokens)
-    if low in SPOKESPEOPLE and bodies:
-        # "a spokeswoman for the British Transport Police": the body speaks.
-        return _body(entities, bodies[-1])
-    if low in DOCUMENT_NOUNS:
-        # "The NIS report suggests": the body that wrote it; "the briefing": the body last
-        # named, else the document itself; "hospital reports", "first reports": unnamed.
-        if bodies:
-            return _body(entities, bodies[-1])
-        modifiers = [t for t in tokens if t.i != head.i and t.dep_ != "det"]
-        if any(t.tag_.startswith("NNP") for t in modifiers):
-            return Source(name=description, type="document")
-        if definite and not modifiers:
-            org = entities.last(frozenset({"ORG"}), position)
-            if org is not None:
-                return Source(name=org.name, type=org_type(org.name))
-        if definite:
-            return Source(name=description, type="document")
-        return Source(name=description, type="unnamed")
-    if low in PERSON_ROLES:
-        return Source(name=description, type="unnamed")
-    if low in COUNTRY_NOUNS:
-        states: list[str] = []
-        for m in reversed(entities.mentions):
-            if m.label == "GPE" and m.name not in states:
-                states.append(m.name)
-            if len(states) == 2:
-                return Source(name=" and ".join(reversed(states)), type="government")
-        return Source(name=description, type="government")
 
-    orgs = [e for e in ents if e.label_ in {"ORG", "GPE", "NORP"}]
-    head_in_ent = any(e.start <= head.i < e.end for e in orgs)
-    if len(bodies) >= 2 and any(c.dep_ == "conj" for c in head.children):
-        # "Both North Korea and Russia have acknowledged": both speak.
-        names = [_body(entities, e) for e in bodies]
-        kind: SourceType = (
-            "government" if all(n.type == "government" for n in names) else "organization"
-        )
-        return Source(name=" and ".join(n.name for n in names), type=kind)
-    if orgs and head_in_ent:
-        name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
-        if label == "PERSON":
-            return Source(name=name, type="person")
-        return Source(name=name, type="government" if label == "GPE" else org_type(name))
-    if definite and not ents and head.tag_ in {"NN", "NNS"}:
-        # "the trust" after "the Coastal Infrastructure Trust": the body it names.
-        for m in reversed(entities.mentions):
-            if m.label == "ORG" and m.position < position and low in m.name.lower().split():
-                return Source(name=m.name, type=org_type(m.name))
-    if low in GOVERNMENT_WORDS or low in ORG_NOUNS:
-        named = [e for e in ents if e.label_ == "ORG"]
-        if named:
-            return _body(entities, named[-1])  # "the union IG Metall"
-        if orgs:
-            body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(description)
-            return Source(name=description, type=body)  # "South Korea's intelligence agency"
-        if definite:
-            # "the agency", "the carmaker": the nearest organisation named before.
-            org = entities.last(frozenset({"ORG"}), position)
-            if org is not None:
-                return Source(name=org.name, type=org_type(org.name))
-        if low in GOVERNMENT_WORDS:
-            return Source(name=description, type="government")
-        return Source(name=description, type="unnamed")  # "a carmaker": which one is not said
+def _short_body_name(p: _Phrase, entities: Entities) -> Source | None:
+    """ "the trust" after "the Coastal Infrastructure Trust": the body it names."""
+    if not p.definite or p.ents or p.head.tag_ not in {"NN", "NNS"}:
+        return None
+    for m in reversed(entities.mentions):
+        if m.label == "ORG" and m.position < p.position and p.low in m.name.lower().split():
+            return Source(name=m.name, type=org_type(m.name))
+    return None
+
+
+def _body_noun(p: _Phrase, entities: Entities) -> Source | None:
+    low = p.low
+    if low not in GOVERNMENT_WORDS and low not in ORG_NOUNS:
+        return None
+    named = [e for e in p.ents if e.label_ == "ORG"]
+    if named:
+        return _body(entities, named[-1])  # "the union IG Metall"
+    if any(e.label_ in {"ORG", "GPE", "NORP"} for e in p.ents):
+        body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(p.description)
+        return Source(name=p.description, type=body)  # "South Korea's intelligence agency"
+    if p.definite:
+        # "the agency", "the carmaker": the nearest organisation named before.
+        org = entities.last(frozenset({"ORG"}), p.position)
+        if org is not None:
+            return Source(name=org.name, type=org_type(org.name))
+    if low in GOVERNMENT_WORDS:
+        return Source(name=p.description, type="government")
+    return Source(name=p.description, type="unnamed")  # "a carmaker": which one is not said
+
+
+def _fallback(p: _Phrase) -> Source:
+    tokens = p.tokens
     if tokens[0].lower_ in UNNAMED_DETERMINERS or not any(t.tag_.startswith("NNP") for t in tokens):
-        return Source(name=description or head.text, type="unnamed")
-    return Source(name=description, type="organization")
+        return Source(name=p.description or p.head.text, type="unnamed")
+    return Source(name=p.description, type="organization")
+
+
+# Tried in order; the first that names the phrase wins.
+_RULES: tuple[_Rule, ...] = (
+    _named_person,
+    _unrecognised_name,
+    _spokesperson,
+    _document,
+    _unnamed_role,
+    _countries,
+    _joint_bodies,
+    _named_body,
+    _short_body_name,
+    _body_noun,
+)
