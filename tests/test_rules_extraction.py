@@ -295,3 +295,73 @@ def test_trailing_participle_speech_act_stays_the_reporters_sentence() -> None:
     draft = run(text)
     assert len(draft.claims) == 1
     assert draft.claims[0].source.type == "author"
+
+
+# Issue 9: cues and sources on unseen articles.
+
+
+def test_officials_plain_statement_is_high() -> None:
+    draft = run("Officials said four bridges were closed after the flood.")
+    claim = only(draft, "bridges")
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "high"
+
+
+def test_witnesses_plain_statement_stays_medium() -> None:
+    draft = run("Witnesses said the lorry was travelling fast before the crash.")
+    assert only(draft, "lorry").confidence == "medium"
+
+
+def test_indicated_is_a_plain_statement() -> None:
+    draft = run("Mayor Tomas Berg indicated twelve families were still without power.")
+    claim = only(draft, "families")
+    assert claim.source.name.startswith("Tomas Berg")
+    assert claim.confidence == "high"
+
+
+def test_possible_as_a_modifier_is_not_a_hedge() -> None:
+    draft = run("The agency announced a trial of three possible vaccines was stopped early.")
+    assert only(draft, "vaccines").confidence == "high"
+
+
+def test_alleged_as_a_label_is_not_a_hedge_but_as_a_verb_it_is() -> None:
+    label = run("Prosecutors in Lyon are investigating the mayor over alleged bribes.")
+    assert only(label, "bribes").confidence == "high"
+    verb = run("The mayor is alleged to have taken bribes from two builders.")
+    assert only(verb, "bribes").confidence == "medium"
+
+
+def test_continued_attributes_only_a_quotation() -> None:
+    draft = run(
+        'Harbour master Elena Ruiz spoke at the pier. Ruiz continued, "The crew acted quickly '
+        'and nobody was hurt."'
+    )
+    assert only(draft, "crew").source.name.startswith("Elena Ruiz")
+    fact = only(run("The strike in the northern ports continues to disrupt shipping."), "strike")
+    assert fact.source.type == "author"
+
+
+def test_surname_the_tagger_misses_is_the_person_met_before() -> None:
+    text = (
+        "The survey was run by Clara Fellows of the Marine Trust. "
+        'Fellows remarked, "We had never seen so many seals in the bay."'
+    )
+    claim = only(run(text), "seals")
+    assert claim.source.type == "person"
+    assert claim.source.name.startswith("Clara Fellows")
+
+
+def test_place_ending_an_affiliation_is_not_the_speaker() -> None:
+    text = (
+        "Maria Lind of the University of Texas, Austin disagreed with the survey: "
+        '"The sample was far too small to draw any conclusion."'
+    )
+    claim = only(run(text), "sample")
+    assert claim.source.type == "person"
+    assert claim.source.name.startswith("Maria Lind")
+
+
+def test_a_news_site_named_by_its_address_is_media() -> None:
+    draft = run("Harbourwatch.com reported the ferry company had cancelled all sailings.")
+    claim = only(draft, "sailings")
+    assert claim.source.type == "media"

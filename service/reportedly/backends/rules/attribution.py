@@ -27,6 +27,7 @@ from reportedly.backends.rules.lexicon import (
     CLAIM_NOUNS,
     CUES,
     HEARSAY_NOUNS,
+    QUOTE_CUES,
     expand,
 )
 
@@ -204,6 +205,8 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
     if _denied(t):
         return None
     content = _content(t, mask) if t.lower_ in CUES else []
+    if t.lower_ in QUOTE_CUES and not any(mask[c.i] for c in content):
+        return None
     if content and content[0].lower_ in {"whether", "if"}:
         return None  # "declined to say whether X": X is not asserted
     if len([c for c in content if not c.is_punct]) >= 3:

@@ -12,7 +12,7 @@ from typing import Any
 from reportedly.backends.base import Article
 from reportedly.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
 from reportedly.backends.rules.attribution import Attribution
-from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS
+from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS, OFFICIAL_GROUPS
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
 from reportedly.schema import Draft, DraftClaim, Quote, Source, Timeframe
 
@@ -87,6 +87,13 @@ def _unique(claims: list[DraftClaim]) -> list[DraftClaim]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def _official(source: Source) -> bool:
+    """Is the unnamed source an institution's voice? Read its head noun, the last word before
+    any preposition ("emergency workers", not "spokeswoman for the police")."""
+    head = re.split(r"\s(?:for|of|at|from|in|with|on)\s", source.name.lower())[0].split()
+    return bool(head) and head[-1] in OFFICIAL_GROUPS
 
 
 def _groups(tokens: list[Token]) -> list[str]:
@@ -271,8 +278,10 @@ class _Writer:
         )
         attributed = source.type != "author"
         level = confidence.rate(content, belief, attributed)
-        # An early, partial or unnamed account is at best medium (DESIGN.md rubric).
-        if (partial or (source.type == "unnamed" and not whole)) and level == "high":
+        # An early, partial or unnamed account is at best medium (DESIGN.md rubric), unless the
+        # unnamed voice is an institution's ("officials said").
+        unnamed = source.type == "unnamed" and not whole and not _official(source)
+        if (partial or unnamed) and level == "high":
             level = "medium"
         c_start = content[0].idx if content else start
         c_end = content[-1].idx + len(content[-1].text) if content else end

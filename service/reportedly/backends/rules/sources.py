@@ -48,9 +48,13 @@ _LOCATIVE = frozenset(
 _GOV_NAMES = re.compile(
     r"\b(?:ministry|department|government|police|army|navy|air force|military|"
     r"council|parliament|congress|senate|kremlin|pentagon|white house|"
-    r"intelligence|embassy|administration|agency|commission|court|authority|bureau)\b",
+    r"intelligence|embassy|administration|agency|commission|court|authority|bureau|federal|"
+    r"sheriff(?:'s)?|highway patrol|investigative committee|security service|prosecutors?|"
+    r"attorney general|district attorney)\b",
     re.I,
 )
+# A web address as a name ("Znak.com") is a news site.
+_DOMAIN = re.compile(r"\b[A-Za-z0-9-]+\.(?:com|net|ru|info|news|co\.uk)\b")
 
 
 @dataclass
@@ -85,7 +89,7 @@ def split_title(name: str) -> tuple[str, str] | None:
 
 def org_type(name: str) -> SourceType:
     words = {w.lower().strip("()") for w in name.split()}
-    if words & MEDIA_WORDS:
+    if words & MEDIA_WORDS or _DOMAIN.search(name):
         return "media"
     if _GOV_NAMES.search(name):
         return "government"
@@ -324,6 +328,9 @@ def _unrecognised_name(p: _Phrase, entities: Entities) -> Source | None:
     """NER missed a name: a title-led proper-noun run, or a surname met before."""
     if p.ents:
         return None
+    surname = _known_surname(p, entities)
+    if surname is not None:
+        return surname
     proper = [t for t in p.tokens if t.tag_ in {"NNP", "NNPS"}]
     if not proper or proper[-1].i - proper[0].i + 1 != len(proper):
         return None
@@ -336,6 +343,40 @@ def _unrecognised_name(p: _Phrase, entities: Entities) -> Source | None:
     if label == "PERSON" and known != _clean_name(run):
         return Source(name=known, type="person")
     return None
+
+
+def _known_surname(p: _Phrase, entities: Entities) -> Source | None:
+    """A one-word capitalised head that is a person's name met before ("Fallows remarked"),
+    whatever the tagger made of it."""
+    if len(p.tokens) != 1 or not p.head.text[:1].isupper():
+        return None
+    known, label = entities.canonical(p.head.text, "PERSON")
+    if label == "PERSON" and " " in known:
+        return Source(name=known, type="person")
+    return None
+
+
+def _place_in_affiliation(p: _Phrase, entities: Entities) -> Source | None:
+    """ "Jo Smith of the University of Leeds, Leeds disagreed": the parser can make the place
+    that ends an organisation's name the subject; the speaker is the person the sentence
+    opens with, so long as no verb comes between."""
+    if not p.ents or any(e.label_ != "GPE" for e in p.ents):
+        return None
+    first = p.tokens[0]
+    if first.i < 2 or p.doc[first.i - 1].text not in {",", "of"}:
+        return None
+    before = p.doc[first.i - 2]
+    if before.ent_type_ != "ORG":
+        return None
+    person = next((e for e in p.doc.ents if e.label_ == "PERSON" and e.end <= before.i), None)
+    if person is None or any(t.tag_.startswith("VB") for t in p.doc[person.end : first.i]):
+        return None
+    name, _ = entities.canonical(person.text, "PERSON")
+    affiliation = p.doc[person.end : p.tokens[-1].i + 1]
+    if affiliation[0].lower_ == "of":
+        affiliation = affiliation[1:]
+    role = _descriptive(list(affiliation))
+    return Source(name=f"{name}, {role}" if role else name, type="person")
 
 
 def _spokesperson(p: _Phrase, entities: Entities) -> Source | None:
@@ -396,6 +437,9 @@ def _named_body(p: _Phrase, entities: Entities) -> Source | None:
     orgs = [e for e in p.ents if e.label_ in {"ORG", "GPE", "NORP"}]
     if not orgs or not any(e.start <= p.head.i < e.end for e in orgs):
         return None
+    if p.low in PERSON_ROLES and p.low not in ORG_NOUNS | GOVERNMENT_WORDS:
+        # "Chelyabinsk's governor" (one entity to NER): a person, not named here.
+        return Source(name=p.description, type="unnamed")
     name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
     if label == "PERSON":
         return Source(name=name, type="person")
@@ -441,6 +485,7 @@ def _fallback(p: _Phrase) -> Source:
 
 # Tried in order; the first that names the phrase wins.
 _RULES: tuple[_Rule, ...] = (
+    _place_in_affiliation,
     _named_person,
     _unrecognised_name,
     _spokesperson,
