@@ -365,3 +365,43 @@ def test_a_news_site_named_by_its_address_is_media() -> None:
     draft = run("Harbourwatch.com reported the ferry company had cancelled all sailings.")
     claim = only(draft, "sailings")
     assert claim.source.type == "media"
+
+
+def test_said_colon_lead_in_speaks_the_next_paragraph_only() -> None:
+    text = (
+        "The council met on Friday to set the budget.\n\n"
+        "Mayor Tom Reid said:\n\n"
+        "The budget is balanced for the first time in ten years.\n\n"
+        "The vote on the budget is due on Monday.\n"
+    )
+    draft = run(text)
+    assert only(draft, "balanced").source.name.startswith("Tom Reid")
+    assert only(draft, "vote").source.type == "author"
+    # the lead-in itself asserts nothing
+    assert not [c for c in draft.claims if c.evidence[0].text.startswith("Mayor Tom Reid said")]
+
+
+def test_block_quotation_signed_with_a_dash_line_belongs_to_the_lead_in_speaker() -> None:
+    text = (
+        "The harbour company lost its case on Monday.\n\n"
+        "Judge Mary Olsen rejected the company's claim in her ruling:\n\n"
+        "The company offers no proof of the contract it relies on.\n\n"
+        "Its reading of the lease would overturn a century of practice.\n\n"
+        "\u2013 Judge Mary Olsen, ruling of the district court\n\n"
+        "The company said it would appeal the ruling.\n"
+    )
+    draft = run(text)
+    for words in ("no proof", "century of practice"):
+        claim = only(draft, words)
+        assert claim.source.name.startswith("Mary Olsen"), words
+        assert claim.confidence == "high"  # "would" in a speaker's words is their statement
+
+
+def test_quotation_left_open_runs_on_into_the_next_paragraph() -> None:
+    text = (
+        '"We will appeal this ruling," said the lawyer Ann Cole, "because the court ignored '
+        "the evidence.\n\n"
+        'The jury never saw the letters from the bank."\n'
+    )
+    claim = only(run(text), "letters")
+    assert claim.source.name.startswith("Ann Cole")

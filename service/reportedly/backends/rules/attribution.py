@@ -135,7 +135,7 @@ def _balance_quotes(doc: Doc, i: int, j: int) -> tuple[int, int]:
     return i, j
 
 
-def _cue_subject(cue: Token) -> Token | None:
+def cue_subject(cue: Token) -> Token | None:
     subject = _subject(cue)
     hop = cue
     # A conjoined or participial cue borrows the subject of the verb it hangs on.
@@ -199,7 +199,7 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
             return None  # "are said to", "is thought": a hedge, not a source
         subject: Token | None = pobj
     else:
-        subject = _cue_subject(t)
+        subject = cue_subject(t)
     if subject is None or subject.lower_ in _NOT_SPEAKERS:
         return None
     if _denied(t):
@@ -237,7 +237,7 @@ def _claim_noun(noun: Token) -> Attribution | None:
     verb = noun.head
     if noun.dep_ not in {"dobj", "attr"} or not verb.tag_.startswith("VB"):
         return None
-    subject = _cue_subject(verb)
+    subject = cue_subject(verb)
     if subject is None or subject.lower_ in _NOT_SPEAKERS:
         return None
     content = _subtree(clause)
