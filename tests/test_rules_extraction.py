@@ -405,3 +405,44 @@ def test_quotation_left_open_runs_on_into_the_next_paragraph() -> None:
     )
     claim = only(run(text), "letters")
     assert claim.source.name.startswith("Ann Cole")
+
+
+def test_she_skips_a_nearer_person_the_article_never_showed_to_be_female() -> None:
+    text = (
+        "Clara Moss, who runs her own bakery, sued two inspectors, Paul Grant and Victor Hale. "
+        "She told the court the inspectors had ignored her complaints for a year."
+    )
+    claim = only(run(text), "complaints")
+    assert claim.source.name.startswith("Clara Moss")
+
+
+def test_they_and_both_officers_are_the_pair_named_before() -> None:
+    text = (
+        "A court in Lyon fined officers Adam Quill and Noel Reddy on Monday. "
+        "They said they would appeal the fine. "
+        "Both officers indicated they would ask for a retrial."
+    )
+    draft = run(text)
+    for words in ("appeal the fine", "retrial"):
+        claim = only(draft, words)
+        assert claim.source.type == "person", words
+        assert claim.source.name == "Adam Quill and Noel Reddy", words
+
+
+def test_the_minister_is_the_person_with_that_role() -> None:
+    text = (
+        "Health Minister Rosa Diaz opened the new clinic in Tarn on Monday. "
+        "The minister said the clinic would treat two hundred patients a day."
+    )
+    claim = only(run(text), "two hundred")
+    assert claim.source.type == "person"
+    assert claim.source.name.startswith("Rosa Diaz")
+
+
+def test_he_and_a_named_person_speak_together() -> None:
+    text = (
+        "Chief constable Mark Bell wrote to the embassy on Friday. "
+        "Both he and the mayor Lisa Kent said the driver should return to face trial."
+    )
+    claim = only(run(text), "driver")
+    assert claim.source.name == "Mark Bell and Lisa Kent"

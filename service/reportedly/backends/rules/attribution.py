@@ -158,8 +158,9 @@ def _content(cue: Token, mask: list[bool]) -> list[Token]:
     return sorted(tokens, key=lambda t: t.i)
 
 
-def find(doc: Doc) -> list[Attribution]:
-    """Attributions in a sentence, outermost first, in reading order."""
+def find(doc: Doc, they: bool = False) -> list[Attribution]:
+    """Attributions in a sentence, outermost first, in reading order; `they`: "they said"
+    counts, because the caller knows whom it can mean."""
     mask = quoted_mask(doc)
     found: list[Attribution] = []
     for t in doc:
@@ -177,7 +178,7 @@ def find(doc: Doc) -> list[Attribution]:
             continue
         if not t.tag_.startswith("VB") or (t.lower_ not in CUES and t.lower_ not in ANNOUNCE):
             continue
-        att = _cue_verb(t, mask)
+        att = _cue_verb(t, mask, they)
         if att is not None:
             found.append(att)
     found = _relay_beliefs(found)
@@ -190,7 +191,7 @@ def find(doc: Doc) -> list[Attribution]:
     return found
 
 
-def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
+def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | None:
     passive = any(c.dep_ == "auxpass" for c in t.children)
     if passive:
         agent = next((c for c in t.children if c.dep_ == "agent"), None)
@@ -200,7 +201,7 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
         subject: Token | None = pobj
     else:
         subject = cue_subject(t)
-    if subject is None or subject.lower_ in _NOT_SPEAKERS:
+    if subject is None or _not_speaker(subject, they):
         return None
     if _denied(t):
         return None
@@ -217,6 +218,10 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
     if t.lower_ in ANNOUNCE and main_verb and any(c.dep_ == "dobj" for c in t.children):
         return Attribution(subject, None, t, [], (0, 0), whole=True)
     return None
+
+
+def _not_speaker(subject: Token, they: bool) -> bool:
+    return subject.lower_ in _NOT_SPEAKERS and not (they and subject.lower_ == "they")
 
 
 def _denied(cue: Token) -> bool:

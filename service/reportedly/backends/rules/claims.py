@@ -77,7 +77,8 @@ class _Carry:
 def _sentence_claims(writer: _Writer, carry: _Carry) -> list[DraftClaim]:
     doc = writer.doc
     parsed = doc.has_annotation("DEP")
-    found = attribution.find(doc) if parsed else []
+    they = writer.entities.people.pair(writer.s.end) is not None
+    found = attribution.find(doc, they) if parsed else []
     mask = attribution.quoted_mask(doc)
     if found:
         claims = [c for a in found for c in writer.attributed(a)]

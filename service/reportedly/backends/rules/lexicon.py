@@ -118,7 +118,8 @@ PERSON_ROLES = _words(
     "representative representatives member members researcher researchers passenger passengers "
     "survivor survivors observer observers insider insiders aide aides adviser advisers advisor "
     "people person man woman lady prosecutor prosecutors judge inhabitants "
-    "civilians citizens legislators"
+    "civilians citizens legislators lawyer lawyers attorney attorneys solicitor barrister "
+    "eyewitness eyewitnesses governor mayor constable commissioner senator defendant defendants"
 )
 # Unnamed groups that speak for an institution: their plain statement is high ("officials
 # said"), unlike a lone or lay voice ("a spokeswoman said", "witnesses said"), which is medium.
@@ -164,7 +165,18 @@ MEDIA_WORDS = _words(
 )
 COUNTRY_NOUNS = frozenset({"countries", "nations", "states", "governments", "sides", "country"})
 UNNAMED_DETERMINERS = frozenset({"a", "an", "some", "one", "several", "two", "three", "many"})
-HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof."})
+# Words that show a person's grammatical gender when written next to their name.
+FEMALE_WORDS = _words(
+    "mrs ms miss mme madame dame lady mother wife daughter sister grandmother aunt niece widow "
+    "woman girl spokeswoman chairwoman businesswoman congresswoman actress queen princess"
+)
+MALE_WORDS = _words(
+    "mr sir monsieur father husband son brother grandfather uncle nephew widower man boy "
+    "spokesman chairman businessman congressman actor king prince"
+)
+HONORIFICS = frozenset(
+    {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "mme", "mme.", "miss"}
+)
 
 # Demonyms mapped to states, used only for `who` (only unambiguous, common ones).
 DEMONYMS = {

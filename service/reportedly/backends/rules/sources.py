@@ -30,6 +30,7 @@ from reportedly.backends.rules.lexicon import (
     TITLE_WORDS,
     UNNAMED_DETERMINERS,
 )
+from reportedly.backends.rules.people import PRONOUN_GENDER, People
 from reportedly.schema import Source, SourceType
 
 Token = Any  # spacy.tokens.Token (spaCy ships no type hints mypy can use)
@@ -102,6 +103,7 @@ class Entities:
     def __init__(self) -> None:
         self.mentions: list[Mention] = []
         self._alias: dict[str, tuple[str, str]] = {}
+        self.people = People()
 
     def canonical(self, text: str, label: str) -> tuple[str, str]:
         name = _clean_name(text)
@@ -117,12 +119,15 @@ class Entities:
 
     def observe(self, doc: Doc, offset: int) -> None:
         """Record the sentence's entities (after its claims were built from earlier ones)."""
+        persons: list[tuple[Any, str]] = []
         for ent in doc.ents:
             if ent.label_ not in ACTOR_LABELS:
                 continue
             name, label = self.canonical(ent.text, ent.label_)
             if not name or not name[0].isupper():
                 continue
+            if label == "ORG" and _person_beside_person(doc, ent):
+                label = "PERSON"
             if label == "PERSON" and len(name.split()) >= 2:
                 parts = name.split()
                 for part in (parts[0], parts[-1]):
@@ -132,7 +137,10 @@ class Entities:
                 acronym = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", after)
                 if acronym:
                     self._alias[acronym.group(1).lower()] = (name, "ORG")
+            if label == "PERSON":
+                persons.append((ent, name))
             self.mentions.append(Mention(name, label, offset + ent.start_char))
+        self.people.observe(doc, offset, persons)
 
     def add_person(self, name: str, position: int) -> None:
         """A person the rules recognised where NER did not ("Chief Financial Officer X Y")."""
@@ -140,6 +148,7 @@ class Entities:
         for part in (parts[0], parts[-1]):
             self._alias.setdefault(part.lower(), (name, "PERSON"))
         self.mentions.append(Mention(name, "PERSON", position))
+        self.people.seen(name, position)
 
     def last(self, labels: frozenset[str], before: int) -> Mention | None:
         for m in reversed(self.mentions):
@@ -174,6 +183,25 @@ class Entities:
             if name != exclude and name not in out:
                 out.append(name)
         return out
+
+
+def _person_beside_person(doc: Doc, ent: Any) -> bool:
+    """ "officers Ann Lee and Bo Park" with "Ann Lee" an ORG to NER: a two- or three-word
+    name with no organisation word, joined by "and" to a person, is a person too."""
+    words = ent.text.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    if any(w.lower() in ORG_NOUNS | GOVERNMENT_WORDS | TITLE_WORDS for w in words):
+        return False
+    for other in doc.ents:
+        if other.label_ != "PERSON":
+            continue
+        between = (
+            doc[ent.end : other.start] if other.start >= ent.end else doc[other.end : ent.start]
+        )
+        if [t.lower_ for t in between] in (["and"], [",", "and"]):
+            return True
+    return False
 
 
 def np_tokens(head: Token) -> list[Token]:
@@ -271,15 +299,51 @@ def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
 
 
 def _pronoun(head: Token, doc: Doc, entities: Entities, position: int) -> Source:
-    if head.lower_ in {"he", "she", "him", "her", "his"}:
-        own = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= head.i]
-        if own:
-            name, _ = entities.canonical(own[-1].text, "PERSON")
-            return Source(name=name, type="person")
-        person = entities.last(frozenset({"PERSON"}), position)
+    low = head.lower_
+    if low in PRONOUN_GENDER:
+        partner = _conjoined_person(head, doc, entities)
+        person = entities.people.pronoun(low, position)
+        if partner is not None and person is not None:
+            return Source(name=f"{person.name} and {partner}", type="person")  # "he and Ann Lee"
         if person is not None:
+            person.gender = person.gender or PRONOUN_GENDER[low]
             return Source(name=person.name, type="person")
+    if low in {"they", "them", "their"}:
+        pair = entities.people.pair(position)
+        if pair is not None:
+            return Source(name=" and ".join(pair.names), type="person")
     return Source(name=head.text, type="unnamed")
+
+
+def _conjoined_person(head: Token, doc: Doc, entities: Entities) -> str | None:
+    for conj in head.children:
+        if conj.dep_ != "conj":
+            continue
+        inside = {t.i for t in np_tokens(conj)}  # "he and the mayor, Lisa Kent"
+        ent = next((e for e in doc.ents if e.label_ == "PERSON" and e.root.i in inside), None)
+        if ent is not None:
+            return entities.canonical(ent.text, "PERSON")[0]
+    return None
+
+
+def _person_by_role(p: _Phrase, entities: Entities) -> Source | None:
+    """ "the minister" after "Health Minister Ann Lee": that person; "both officers" after
+    "officers Ann Lee and Bo Park": the pair."""
+    if p.low not in PERSON_ROLES or p.ents:
+        return None
+    people = entities.people
+    if p.head.tag_ == "NNS":
+        counted = any(t.lower_ in {"both", "two"} for t in p.tokens)
+        if not (counted or p.definite):
+            return None
+        pair = people.pair(p.position, p.low.rstrip("s"))
+        if pair is None and counted:
+            pair = people.pair(p.position)
+        return Source(name=" and ".join(pair.names), type="person") if pair else None
+    if not p.definite or len(p.tokens) > 3:
+        return None
+    person = people.by_role(p.low, p.position)
+    return Source(name=person.name, type="person") if person else None
 
 
 def _named_person(p: _Phrase, entities: Entities) -> Source | None:
@@ -438,8 +502,8 @@ def _named_body(p: _Phrase, entities: Entities) -> Source | None:
     if not orgs or not any(e.start <= p.head.i < e.end for e in orgs):
         return None
     if p.low in PERSON_ROLES and p.low not in ORG_NOUNS | GOVERNMENT_WORDS:
-        # "Chelyabinsk's governor" (one entity to NER): a person, not named here.
-        return Source(name=p.description, type="unnamed")
+        # "Chelyabinsk's governor" (one entity to NER): one identified person, unnamed here.
+        return Source(name=p.description, type="person")
     name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
     if label == "PERSON":
         return Source(name=name, type="person")
@@ -490,6 +554,7 @@ _RULES: tuple[_Rule, ...] = (
     _unrecognised_name,
     _spokesperson,
     _document,
+    _person_by_role,
     _unnamed_role,
     _countries,
     _joint_bodies,
