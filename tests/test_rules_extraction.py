@@ -446,3 +446,20 @@ def test_he_and_a_named_person_speak_together() -> None:
     )
     claim = only(run(text), "driver")
     assert claim.source.name == "Mark Bell and Lisa Kent"
+
+
+def test_one_name_per_person_across_the_article() -> None:
+    text = (
+        "Harbour master Elena Ruiz said the ferry left the port on time. "
+        "Ruiz said the storm arrived two hours later than forecast. "
+        "She said nobody on board was hurt."
+    )
+    draft = run(text)
+    names = {c.source.name for c in draft.claims if c.source.type == "person"}
+    assert names == {"Elena Ruiz, Harbour master"}
+
+
+def test_an_honorific_is_not_a_role() -> None:
+    text = "Mr Adam Quill opened the bakery in 1990. Quill said the bakery would close in May."
+    claim = only(run(text), "close")
+    assert claim.source.name == "Adam Quill"

@@ -61,7 +61,38 @@ def extract(article: Article) -> Draft:
             carry.lead_in, carry.lines = speaker, _lead_in_lines(sents, k)
         if len(lead) < 3:
             lead.append(s.text[skip:])
-    return Draft(headline=headline, summary=summary.summarize(lead), claims=_unique(claims))
+    claims = _one_name_per_person(_unique(claims), entities)
+    return Draft(headline=headline, summary=summary.summarize(lead), claims=claims)
+
+
+def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[DraftClaim]:
+    """Every claim by one person names them the same way: the fullest "Name, Role" the
+    article gives, whichever sentence (a surname, a pronoun, a title) the claim came from."""
+    fullest: dict[str, str] = {}
+    for c in claims:
+        base = _person_base(c.source, entities)
+        if base is None:
+            continue
+        role = c.source.name.partition(", ")[2] or entities.people.role(base)
+        name = f"{base}, {role}" if role else base
+        if len(name) > len(fullest.get(base, "")):
+            fullest[base] = name
+    out = []
+    for c in claims:
+        base = _person_base(c.source, entities)
+        if base is not None and fullest[base] != c.source.name:
+            c = c.model_copy(update={"source": Source(name=fullest[base], type="person")})
+        out.append(c)
+    return out
+
+
+def _person_base(source: Source, entities: Entities) -> str | None:
+    """The full name of a one-person source ("Lee" -> "Lee Seong-kweun"); None otherwise."""
+    if source.type != "person" or " and " in source.name:
+        return None
+    base = source.name.partition(", ")[0]
+    known, label = entities.canonical(base, "PERSON")
+    return known if label == "PERSON" else base
 
 
 @dataclass

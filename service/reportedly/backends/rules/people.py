@@ -17,6 +17,7 @@ from typing import Any
 
 from reportedly.backends.rules.lexicon import (
     FEMALE_WORDS,
+    HONORIFICS,
     MALE_WORDS,
     PERSON_ROLES,
     TITLE_WORDS,
@@ -118,6 +119,14 @@ class People:
                 return pair
         return None
 
+    def role(self, name: str) -> str:
+        """The person's own role, if the article gave one (not a pair's "officers")."""
+        person = self.by_name.get(name)
+        if person is None or not person.role:
+            return ""
+        last = person.role.split()[-1]
+        return "" if last.lower() in PERSON_ROLES and last.endswith("s") else person.role
+
     def by_role(self, word: str, before: int) -> Person | None:
         """ "the minister": the nearest earlier person whose role has that word."""
         for name in reversed(self.order):
@@ -143,7 +152,11 @@ def _title_before(doc: Doc, ent: Span) -> str:
         if t.ent_type_ == "PERSON":
             break
         k -= 1
+    while k < ent.start and doc[k].lower_ in HONORIFICS:
+        k += 1
     words = doc[k : ent.start]
+    if k > 0 and doc[k - 1].text == "-":
+        return ""  # the run starts inside a hyphenated word ("co-author"): not the whole role
     if not any(t.lower_ in _ROLE_WORDS for t in words):
         return ""
     return str(words.text)
