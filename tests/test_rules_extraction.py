@@ -463,3 +463,23 @@ def test_an_honorific_is_not_a_role() -> None:
     text = "Mr Adam Quill opened the bakery in 1990. Quill said the bakery would close in May."
     claim = only(run(text), "close")
     assert claim.source.name == "Adam Quill"
+
+
+def test_places_in_an_organisations_name_stay_in_the_name() -> None:
+    draft = run(
+        "A spokesman for the Port Authority of New York and New Jersey said the tunnel "
+        "would close in May."
+    )
+    claim = only(draft, "tunnel")
+    assert claim.source.name == "Port Authority of New York and New Jersey"
+    assert claim.source.type == "government"
+
+
+def test_the_study_found_is_the_studys_claim() -> None:
+    text = (
+        "The Marine Trust funded the survey. "
+        "The study, published in Coastal Letters, found that seals returned to the bay."
+    )
+    claim = only(run(text), "seals")
+    assert claim.source.type == "document"
+    assert "study" in claim.source.name

@@ -47,7 +47,7 @@ SAY = expand(
     "say tell add state announce warn claim report confirm declare explain note insist argue "
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
     "allege write tweet post reiterate concede caution conclude recount indicate continue "
-    "remark describe testify urge promise pledge cite disagree respond reply recall observe"
+    "remark describe testify urge promise pledge cite disagree respond reply recall observe find"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
 BELIEF = expand(
@@ -137,6 +137,10 @@ DOCUMENT_NOUNS = _words(
     "report reports study studies document documents statement statements survey surveys "
     "analysis data figures records briefing memo letter filing assessment review findings "
     "release paper footage statistics recordings filings ruling minutes transcript"
+)
+# Written research: "the study found" is the study's claim, not the last body named.
+RESEARCH_NOUNS = _words(
+    "study studies report reports paper survey surveys analysis findings review"
 )
 # Titles NER sometimes folds into an ORG ("Chief Financial Officer Anja Richter").
 TITLE_WORDS = _words(

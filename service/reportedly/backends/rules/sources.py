@@ -26,6 +26,7 @@ from reportedly.backends.rules.lexicon import (
     MEDIA_WORDS,
     ORG_NOUNS,
     PERSON_ROLES,
+    RESEARCH_NOUNS,
     SPOKESPEOPLE,
     TITLE_WORDS,
     UNNAMED_DETERMINERS,
@@ -244,8 +245,20 @@ def _names_head(ent: Any, head: Token) -> bool:
     return bool(root.i == head.i and ("appos" in deps or deps <= {"compound", "conj"}))
 
 
+def _org_text(ent: Any) -> str:
+    """An organisation's name with the places that end it: NER stops "Port Authority of New
+    York and New Jersey" at "New York"."""
+    doc, end = ent.doc, ent.end
+    if ent.label_ != "ORG" or not any(t.lower_ == "of" for t in ent):
+        return str(ent.text)
+    places = {e.start: e.end for e in doc.ents if e.label_ == "GPE"}
+    while end + 1 < len(doc) and doc[end].lower_ == "and" and end + 1 in places:
+        end = places[end + 1]
+    return str(doc[ent.start : end].text)
+
+
 def _body(entities: Entities, ent: Any) -> Source:
-    name, label = entities.canonical(ent.text, ent.label_)
+    name, label = entities.canonical(_org_text(ent), ent.label_)
     if label == "PERSON":
         return Source(name=name, type="person")
     return Source(name=name, type="government" if label == "GPE" else org_type(name))
@@ -277,6 +290,14 @@ class _Phrase:
     @property
     def bodies(self) -> list[Any]:
         return [e for e in self.ents if e.label_ in {"ORG", "GPE"}]
+
+    @property
+    def body(self) -> Any:
+        """The body the phrase names: its first organisation, else its last state. A place
+        inside an organisation's name ("Port Authority of New York and New Jersey") is not
+        the body."""
+        orgs = [e for e in self.ents if e.label_ == "ORG"]
+        return orgs[0] if orgs else self.bodies[-1]
 
 
 _Rule = Callable[[_Phrase, Entities], "Source | None"]
@@ -446,7 +467,7 @@ def _place_in_affiliation(p: _Phrase, entities: Entities) -> Source | None:
 def _spokesperson(p: _Phrase, entities: Entities) -> Source | None:
     """ "a spokeswoman for the British Transport Police": the body speaks."""
     if p.low in SPOKESPEOPLE and p.bodies:
-        return _body(entities, p.bodies[-1])
+        return _body(entities, p.body)
     return None
 
 
@@ -456,11 +477,11 @@ def _document(p: _Phrase, entities: Entities) -> Source | None:
     if p.low not in DOCUMENT_NOUNS:
         return None
     if p.bodies:
-        return _body(entities, p.bodies[-1])
+        return _body(entities, p.body)
     modifiers = [t for t in p.tokens if t.i != p.head.i and t.dep_ != "det"]
     if any(t.tag_.startswith("NNP") for t in modifiers):
         return Source(name=p.description, type="document")
-    if p.definite and not modifiers:
+    if p.definite and not modifiers and p.low not in RESEARCH_NOUNS:
         org = entities.last(frozenset({"ORG"}), p.position)
         if org is not None:
             return Source(name=org.name, type=org_type(org.name))
