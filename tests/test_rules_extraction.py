@@ -483,3 +483,25 @@ def test_the_study_found_is_the_studys_claim() -> None:
     claim = only(run(text), "seals")
     assert claim.source.type == "document"
     assert "study" in claim.source.name
+
+
+def test_an_allegation_is_medium_a_plain_statement_high() -> None:
+    alleged = run("Prosecutors alleged that the mayor took bribes from two builders.")
+    assert only(alleged, "bribes").confidence == "medium"
+    said = run("Prosecutors said the mayor took bribes from two builders.")
+    assert only(said, "bribes").confidence == "high"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "level"),
+    [
+        ("The mayor reportedly took bribes from two builders.", "medium"),
+        ("The bridge appears to have cracked during the storm.", "medium"),
+        ("The fire was probably started by a cigarette.", "medium"),
+        ("The mayor is accused of taking bribes from two builders.", "medium"),
+        ("The new study suggests that sea levels are rising faster.", "medium"),
+        ("The ferry could sail again by Friday.", "low"),
+    ],
+)
+def test_confidence_cue_table(sentence: str, level: str) -> None:
+    assert run(sentence).claims[0].confidence == level

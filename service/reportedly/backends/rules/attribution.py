@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportedly.backends.rules.lexicon import (
+    ALLEGE,
     ANNOUNCE,
     BELIEF,
     BELIEF_NOUNS,
@@ -211,7 +212,8 @@ def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | N
     if content and content[0].lower_ in {"whether", "if"}:
         return None  # "declined to say whether X": X is not asserted
     if len([c for c in content if not c.is_punct]) >= 3:
-        return Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF)
+        held = t.lower_ in BELIEF or t.lower_ in ALLEGE
+        return Attribution(subject, None, t, content, (0, 0), belief=held)
     # A speech act is the claim only as the sentence's main verb ("China announced X"); as a
     # participle ("..., blaming weak demand") it trails the reporter's own sentence.
     main_verb = t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT")

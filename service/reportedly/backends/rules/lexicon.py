@@ -55,6 +55,8 @@ BELIEF = expand(
     "reckon assume anticipate project forecast hope doubt speculate"
 )
 CUES = SAY | BELIEF
+# Accusations: asserted, but as a charge still to be proved (medium, like a belief).
+ALLEGE = expand("allege accuse")
 # Verbs that attribute only what they introduce in quotation marks ("Ruiz continued, '...'"):
 # otherwise they are ordinary verbs ("the conflict continues to rage").
 QUOTE_CUES = expand("continue remark respond reply disagree observe recall")
