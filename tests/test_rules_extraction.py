@@ -505,3 +505,29 @@ def test_an_allegation_is_medium_a_plain_statement_high() -> None:
 )
 def test_confidence_cue_table(sentence: str, level: str) -> None:
     assert run(sentence).claims[0].confidence == level
+
+
+def test_a_cue_set_off_by_commas_attributes_the_sentence_around_it() -> None:
+    text = (
+        "Marine biologist Ann Lee studied the bay for ten years. "
+        "These seals, she suggested, hunt only at night in the winter."
+    )
+    claim = only(run(text), "These seals")
+    assert claim.source.name.startswith("Ann Lee")
+
+
+def test_an_object_the_parser_split_from_its_clause_is_still_content() -> None:
+    claim = only(run("Fire crews have indicated a criminal probe is ongoing."), "probe")
+    assert claim.source.type == "unnamed"
+    assert claim.claim == "A criminal probe is ongoing."
+
+
+def test_reports_suggest_a_noun_phrase_is_hearsay() -> None:
+    claim = only(run("Some reports suggest a deliberate act of sabotage."), "sabotage")
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "medium"
+
+
+def test_a_named_patrol_is_government() -> None:
+    claim = only(run("Nevada Highway Patrol said the road reopened at noon."), "road")
+    assert claim.source.type == "government"

@@ -25,6 +25,7 @@ from reportedly.backends.rules.lexicon import (
     ANNOUNCE,
     BELIEF,
     BELIEF_NOUNS,
+    BELIEF_OBJECTS,
     CLAIM_NOUNS,
     CUES,
     HEARSAY_NOUNS,
@@ -151,12 +152,39 @@ def _content(cue: Token, mask: list[bool]) -> list[Token]:
     tokens: list[Token] = []
     for c in comps:
         tokens.extend(_subtree(c))
+    obj = next((c for c in cue.children if c.dep_ == "dobj"), None)
+    if obj is not None and _object_is_content(cue, obj, comps):
+        tokens.extend(_subtree(obj))
+    if not comps and cue.dep_ == "parataxis":
+        tokens = _parenthetical(cue)
     quoted = [t for t in cue.doc if mask[t.i]]
     # A quotation the complement sits in (or a quote with no complement) is the content:
     # the parser often attaches only the quote's last sentence to the verb.
     if quoted and all(mask[t.i] or t.is_punct for t in tokens):
         return quoted
     return sorted(tokens, key=lambda t: t.i)
+
+
+def _object_is_content(cue: Token, obj: Token, comps: list[Token]) -> bool:
+    """ "indicated a probe is ongoing" (the parser makes "a probe" the object and "is ongoing"
+    a subjectless clause), or "reports suggest a criminal act": the object is part of what
+    is claimed."""
+    headless = [c for c in comps if c.dep_ == "ccomp" and c.i > obj.i and _subject(c) is None]
+    if headless:
+        return True
+    return not comps and cue.lower_ in BELIEF_OBJECTS and len(list(obj.subtree)) >= 3
+
+
+def _parenthetical(cue: Token) -> list[Token]:
+    """ "These orcas, she suggested, hunt sharks": the sentence around a cue set off by
+    commas is what the cue's subject claims."""
+    doc = cue.doc
+    lo, hi = cue.left_edge.i, cue.right_edge.i
+    while lo > 0 and doc[lo - 1].text in {",", "\u2014", "-"}:
+        lo -= 1
+    while hi + 1 < len(doc) and doc[hi + 1].text in {",", "\u2014", "-"}:
+        hi += 1
+    return [t for t in doc if not lo <= t.i <= hi]
 
 
 def find(doc: Doc, they: bool = False) -> list[Attribution]:

@@ -55,6 +55,8 @@ BELIEF = expand(
     "reckon assume anticipate project forecast hope doubt speculate"
 )
 CUES = SAY | BELIEF
+# Beliefs whose object noun phrase is itself the claim: "reports suggest a criminal act".
+BELIEF_OBJECTS = expand("suggest predict expect forecast estimate fear")
 # Accusations: asserted, but as a charge still to be proved (medium, like a belief).
 ALLEGE = expand("allege accuse")
 # Verbs that attribute only what they introduce in quotation marks ("Ruiz continued, '...'"):

@@ -565,7 +565,7 @@ def _fallback(p: _Phrase) -> Source:
     tokens = p.tokens
     if tokens[0].lower_ in UNNAMED_DETERMINERS or not any(t.tag_.startswith("NNP") for t in tokens):
         return Source(name=p.description or p.head.text, type="unnamed")
-    return Source(name=p.description, type="organization")
+    return Source(name=p.description, type=org_type(p.description))
 
 
 # Tried in order; the first that names the phrase wins.
