@@ -531,3 +531,15 @@ def test_reports_suggest_a_noun_phrase_is_hearsay() -> None:
 def test_a_named_patrol_is_government() -> None:
     claim = only(run("Nevada Highway Patrol said the road reopened at noon."), "road")
     assert claim.source.type == "government"
+
+
+def test_background_comes_after_the_news() -> None:
+    text = (
+        "The Coastal Trust was founded in 1952 to protect the dunes. "
+        "A sea eagle is a kind of large raptor. "
+        "Storms destroyed the trust's visitor centre on Monday, officials said."
+    )
+    claims = run(text).claims
+    assert "visitor centre" in claims[0].evidence[0].text
+    assert {c.source.type for c in claims[1:]} == {"author"}
+    assert len(claims) == 3  # background is kept, only ordered after the news

@@ -61,8 +61,25 @@ def extract(article: Article) -> Draft:
             carry.lead_in, carry.lines = speaker, _lead_in_lines(sents, k)
         if len(lead) < 3:
             lead.append(s.text[skip:])
-    claims = _one_name_per_person(_unique(claims), entities)
+    claims = _news_first(_one_name_per_person(_unique(claims), entities))
     return Draft(headline=headline, summary=summary.summarize(lead), claims=claims)
+
+
+# The reporter's background: what a thing is, where it lies, when it was founded.
+_BACKGROUND = re.compile(
+    r"^[^,;]{0,80}?\b(?:is|are|was|were)\s+(?:an?|one of the)\s"
+    r"|\b(?:founded|established|built|opened|formed|created)\s+in\s+(?:\d{4}|the\s+\d{4}s)\b"
+    r"|\bis\s+(?:located|situated|known\s+as)\b"
+)
+
+
+def _news_first(claims: list[DraftClaim]) -> list[DraftClaim]:
+    """The reporter's background ("X is a kind of Y", "founded in 1952") after the news, so
+    a reader taking the first claims gets what happened and who said so."""
+    background = [
+        c for c in claims if c.source.type == "author" and _BACKGROUND.search(c.evidence[0].text)
+    ]
+    return [c for c in claims if c not in background] + background
 
 
 def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[DraftClaim]:
