@@ -75,7 +75,8 @@ class Attribution:
     nested: list[Token] = field(default_factory=list)
 
 
-_TRIGGERS = CUES | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
+# Quote-only cues need quotation marks, which send a sentence to the parser anyway.
+_TRIGGERS = (CUES - QUOTE_CUES) | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
 _WORD = re.compile(r"[a-z]+")
 
 
