@@ -543,3 +543,9 @@ def test_background_comes_after_the_news() -> None:
     assert "visitor centre" in claims[0].evidence[0].text
     assert {c.source.type for c in claims[1:]} == {"author"}
     assert len(claims) == 3  # background is kept, only ordered after the news
+
+
+def test_bare_authorities_are_unnamed_like_officials() -> None:
+    claim = only(run("Authorities said the coastal road was closed by the storm."), "road")
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "high"

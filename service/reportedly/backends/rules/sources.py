@@ -545,6 +545,8 @@ def _body_noun(p: _Phrase, entities: Entities) -> Source | None:
     low = p.low
     if low not in GOVERNMENT_WORDS and low not in ORG_NOUNS:
         return None
+    if low == "authorities" and not p.ents and len(p.tokens) == 1:
+        return Source(name=p.description, type="unnamed")  # like "officials said": no body named
     named = [e for e in p.ents if e.label_ == "ORG"]
     if named:
         return _body(entities, named[-1])  # "the union IG Metall"
