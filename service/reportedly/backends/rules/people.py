@@ -40,7 +40,7 @@ _ROLE_WORDS = PERSON_ROLES | TITLE_WORDS | FEMALE_WORDS | MALE_WORDS
 class Person:
     name: str
     position: int  # where last named
-    role: str = ""  # "Deputy Governor", "Dunn's mother": the fullest the article gives
+    role: str = ""  # "Deputy Mayor", "the boy's mother": the fullest the article gives
     gender: str = ""  # "m", "f" or unknown
 
 
@@ -137,9 +137,9 @@ class People:
 
 
 def role_of(doc: Doc, ent: Span) -> str:
-    """The role the article writes next to a name: in front ("Deputy Governor Oleg Klimov",
-    "officers Ann Lee"), or as an apposition ("Dunn's mother, Jane Charles"; "Jo Lee, a
-    Toronto lawyer,")."""
+    """The role the article writes next to a name: in front ("Deputy Mayor Ann Roe",
+    "officers Ann Lee"), or as an apposition ("the boy's mother, Jane Roe"; "Jo Lee, a
+    Leeds lawyer,")."""
     return _title_before(doc, ent) or _apposition_before(doc, ent) or _apposition_after(doc, ent)
 
 

@@ -55,7 +55,7 @@ _GOV_NAMES = re.compile(
     r"attorney general|district attorney)\b",
     re.I,
 )
-# A web address as a name ("Znak.com") is a news site.
+# A web address as a name ("Harbourwatch.com") is a news site.
 _DOMAIN = re.compile(r"\b[A-Za-z0-9-]+\.(?:com|net|ru|info|news|co\.uk)\b")
 
 
@@ -523,7 +523,7 @@ def _named_body(p: _Phrase, entities: Entities) -> Source | None:
     if not orgs or not any(e.start <= p.head.i < e.end for e in orgs):
         return None
     if p.low in PERSON_ROLES and p.low not in ORG_NOUNS | GOVERNMENT_WORDS:
-        # "Chelyabinsk's governor" (one entity to NER): one identified person, unnamed here.
+        # "Ohio's governor" (one entity to NER): one identified person, unnamed here.
         return Source(name=p.description, type="person")
     name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
     if label == "PERSON":
