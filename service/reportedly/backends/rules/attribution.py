@@ -21,12 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportedly.backends.rules.lexicon import (
+    ALLEGE,
     ANNOUNCE,
     BELIEF,
     BELIEF_NOUNS,
+    BELIEF_OBJECTS,
     CLAIM_NOUNS,
     CUES,
     HEARSAY_NOUNS,
+    QUOTE_CUES,
     expand,
 )
 
@@ -72,7 +75,8 @@ class Attribution:
     nested: list[Token] = field(default_factory=list)
 
 
-_TRIGGERS = CUES | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
+# Quote-only cues need quotation marks, which send a sentence to the parser anyway.
+_TRIGGERS = (CUES - QUOTE_CUES) | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -134,7 +138,7 @@ def _balance_quotes(doc: Doc, i: int, j: int) -> tuple[int, int]:
     return i, j
 
 
-def _cue_subject(cue: Token) -> Token | None:
+def cue_subject(cue: Token) -> Token | None:
     subject = _subject(cue)
     hop = cue
     # A conjoined or participial cue borrows the subject of the verb it hangs on.
@@ -149,6 +153,11 @@ def _content(cue: Token, mask: list[bool]) -> list[Token]:
     tokens: list[Token] = []
     for c in comps:
         tokens.extend(_subtree(c))
+    obj = next((c for c in cue.children if c.dep_ == "dobj"), None)
+    if obj is not None and _object_is_content(cue, obj, comps):
+        tokens.extend(_subtree(obj))
+    if not comps and cue.dep_ == "parataxis":
+        tokens = _parenthetical(cue)
     quoted = [t for t in cue.doc if mask[t.i]]
     # A quotation the complement sits in (or a quote with no complement) is the content:
     # the parser often attaches only the quote's last sentence to the verb.
@@ -157,8 +166,31 @@ def _content(cue: Token, mask: list[bool]) -> list[Token]:
     return sorted(tokens, key=lambda t: t.i)
 
 
-def find(doc: Doc) -> list[Attribution]:
-    """Attributions in a sentence, outermost first, in reading order."""
+def _object_is_content(cue: Token, obj: Token, comps: list[Token]) -> bool:
+    """ "indicated a probe is ongoing" (the parser makes "a probe" the object and "is ongoing"
+    a subjectless clause), or "reports suggest a criminal act": the object is part of what
+    is claimed."""
+    headless = [c for c in comps if c.dep_ == "ccomp" and c.i > obj.i and _subject(c) is None]
+    if headless:
+        return True
+    return not comps and cue.lower_ in BELIEF_OBJECTS and len(list(obj.subtree)) >= 3
+
+
+def _parenthetical(cue: Token) -> list[Token]:
+    """ "These orcas, she suggested, hunt sharks": the sentence around a cue set off by
+    commas is what the cue's subject claims."""
+    doc = cue.doc
+    lo, hi = cue.left_edge.i, cue.right_edge.i
+    while lo > 0 and doc[lo - 1].text in {",", "\u2014", "-"}:
+        lo -= 1
+    while hi + 1 < len(doc) and doc[hi + 1].text in {",", "\u2014", "-"}:
+        hi += 1
+    return [t for t in doc if not lo <= t.i <= hi]
+
+
+def find(doc: Doc, they: bool = False) -> list[Attribution]:
+    """Attributions in a sentence, outermost first, in reading order; `they`: "they said"
+    counts, because the caller knows whom it can mean."""
     mask = quoted_mask(doc)
     found: list[Attribution] = []
     for t in doc:
@@ -176,7 +208,7 @@ def find(doc: Doc) -> list[Attribution]:
             continue
         if not t.tag_.startswith("VB") or (t.lower_ not in CUES and t.lower_ not in ANNOUNCE):
             continue
-        att = _cue_verb(t, mask)
+        att = _cue_verb(t, mask, they)
         if att is not None:
             found.append(att)
     found = _relay_beliefs(found)
@@ -189,7 +221,7 @@ def find(doc: Doc) -> list[Attribution]:
     return found
 
 
-def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
+def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | None:
     passive = any(c.dep_ == "auxpass" for c in t.children)
     if passive:
         agent = next((c for c in t.children if c.dep_ == "agent"), None)
@@ -198,22 +230,29 @@ def _cue_verb(t: Token, mask: list[bool]) -> Attribution | None:
             return None  # "are said to", "is thought": a hedge, not a source
         subject: Token | None = pobj
     else:
-        subject = _cue_subject(t)
-    if subject is None or subject.lower_ in _NOT_SPEAKERS:
+        subject = cue_subject(t)
+    if subject is None or _not_speaker(subject, they):
         return None
     if _denied(t):
         return None
     content = _content(t, mask) if t.lower_ in CUES else []
+    if t.lower_ in QUOTE_CUES and not any(mask[c.i] for c in content):
+        return None
     if content and content[0].lower_ in {"whether", "if"}:
         return None  # "declined to say whether X": X is not asserted
     if len([c for c in content if not c.is_punct]) >= 3:
-        return Attribution(subject, None, t, content, (0, 0), belief=t.lower_ in BELIEF)
+        held = t.lower_ in BELIEF or t.lower_ in ALLEGE
+        return Attribution(subject, None, t, content, (0, 0), belief=held)
     # A speech act is the claim only as the sentence's main verb ("China announced X"); as a
     # participle ("..., blaming weak demand") it trails the reporter's own sentence.
     main_verb = t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT")
     if t.lower_ in ANNOUNCE and main_verb and any(c.dep_ == "dobj" for c in t.children):
         return Attribution(subject, None, t, [], (0, 0), whole=True)
     return None
+
+
+def _not_speaker(subject: Token, they: bool) -> bool:
+    return subject.lower_ in _NOT_SPEAKERS and not (they and subject.lower_ == "they")
 
 
 def _denied(cue: Token) -> bool:
@@ -234,7 +273,7 @@ def _claim_noun(noun: Token) -> Attribution | None:
     verb = noun.head
     if noun.dep_ not in {"dobj", "attr"} or not verb.tag_.startswith("VB"):
         return None
-    subject = _cue_subject(verb)
+    subject = cue_subject(verb)
     if subject is None or subject.lower_ in _NOT_SPEAKERS:
         return None
     content = _subtree(clause)

@@ -7,12 +7,13 @@ inside it), so grounding finds it exactly; furniture ranges never reach the pars
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from reportedly.backends.base import Article
 from reportedly.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
 from reportedly.backends.rules.attribution import Attribution
-from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS
+from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS, OFFICIAL_GROUPS
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
 from reportedly.schema import Draft, DraftClaim, Quote, Source, Timeframe
 
@@ -32,8 +33,8 @@ def extract(article: Article) -> Draft:
 
     Sentence by sentence: furniture, headings, captions and questions are skipped; a sentence
     with attribution gives one claim per outermost cue (plus the reporter's main clause when
-    the cue hangs off it); a bare quotation continues the previous speaker; anything else is
-    the reporter's own claim (`author`).
+    the cue hangs off it); a quotation that runs on, or the paragraphs after a `said:`
+    lead-in, continue that speaker; anything else is the reporter's own claim (`author`).
     """
     document = article.document
     sents = segment.sentences(document)
@@ -42,39 +43,165 @@ def extract(article: Article) -> Draft:
     claims: list[DraftClaim] = []
     lead: list[str] = []
     headline = summary.headline(article.title, sents)
-    last_quoted: Source | None = None
-    for s, doc in zip(sents, docs, strict=True):
+    carry = _Carry()
+    for k, (s, doc) in enumerate(zip(sents, docs, strict=True)):
         if not _is_claim_sentence(s, doc, headline):
             if not segment.looks_like_furniture(s.text):
                 entities.observe(doc, s.start)
-            last_quoted = None
+            carry.quoted = None
             continue
         # Names in this sentence become known first ("NIS" after "... Service (NIS)");
         # pronouns still resolve only to names before them.
         entities.observe(doc, s.start)
         skip = summary.strip_dateline(s.text)
         writer = _Writer(article, s, doc, entities, skip)
-        parsed = doc.has_annotation("DEP")
-        found = attribution.find(doc) if parsed else []
-        mask = attribution.quoted_mask(doc)
-        if found:
-            for a in found:
-                claims.extend(writer.attributed(a))
-            remainder = writer.remainder(found)
-            if remainder is not None:
-                claims.append(remainder)
-            quoted = [a for a in found if any(mask[t.i] for t in a.content)]
-            last_quoted = writer.source_of(quoted[-1]) if quoted else None
-        elif last_quoted is not None and s.text.lstrip()[:1] in '"\u201c' and any(mask):
-            # A quotation on its own continues the previous speaker's quote.
-            content = [t for t in doc if mask[t.i]]
-            claims.append(writer.claim(last_quoted, content, (0, len(doc)), False))
-        else:
-            claims.extend(writer.author_split() if parsed else [writer.author()])
-            last_quoted = None
+        claims.extend(_sentence_claims(writer, carry))
+        speaker = _lead_in_speaker(writer, sents, k)
+        if speaker is not None:
+            carry.lead_in, carry.lines = speaker, _lead_in_lines(sents, k)
         if len(lead) < 3:
             lead.append(s.text[skip:])
-    return Draft(headline=headline, summary=summary.summarize(lead), claims=_unique(claims))
+    claims = _news_first(_one_name_per_person(_unique(claims), entities))
+    return Draft(headline=headline, summary=summary.summarize(lead), claims=claims)
+
+
+# The reporter's background: what a thing is, where it lies, when it was founded.
+_BACKGROUND = re.compile(
+    r"^[^,;]{0,80}?\b(?:is|are|was|were)\s+(?:an?|one of the)\s"
+    r"|\b(?:founded|established|built|opened|formed|created)\s+in\s+(?:\d{4}|the\s+\d{4}s)\b"
+    r"|\bis\s+(?:located|situated|known\s+as)\b"
+)
+
+
+def _news_first(claims: list[DraftClaim]) -> list[DraftClaim]:
+    """The reporter's background ("X is a kind of Y", "founded in 1952") after the news, so
+    a reader taking the first claims gets what happened and who said so."""
+    background = [
+        c for c in claims if c.source.type == "author" and _BACKGROUND.search(c.evidence[0].text)
+    ]
+    return [c for c in claims if c not in background] + background
+
+
+def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[DraftClaim]:
+    """Every claim by one person names them the same way: the fullest "Name, Role" the
+    article gives, whichever sentence (a surname, a pronoun, a title) the claim came from."""
+    fullest: dict[str, str] = {}
+    for c in claims:
+        base = _person_base(c.source, entities)
+        if base is None:
+            continue
+        role = c.source.name.partition(", ")[2] or entities.people.role(base)
+        name = f"{base}, {role}" if role else base
+        if len(name) > len(fullest.get(base, "")):
+            fullest[base] = name
+    out = []
+    for c in claims:
+        base = _person_base(c.source, entities)
+        if base is not None and fullest[base] != c.source.name:
+            c = c.model_copy(update={"source": Source(name=fullest[base], type="person")})
+        out.append(c)
+    return out
+
+
+def _person_base(source: Source, entities: Entities) -> str | None:
+    """The full name of a one-person source ("Lee" -> "Lee Seong-kweun"); None otherwise."""
+    if source.type != "person" or " and " in source.name:
+        return None
+    base = source.name.partition(", ")[0]
+    known, label = entities.canonical(base, "PERSON")
+    return known if label == "PERSON" else base
+
+
+@dataclass
+class _Carry:
+    """Speakers whose words run on past the sentence that names them."""
+
+    quoted: Source | None = None  # who spoke the last quotation
+    open_quote: bool = False  # that quotation was left open at the sentence's end
+    lead_in: Source | None = None  # "X said:" at a paragraph's end ...
+    lines: frozenset[int] = frozenset()  # ... speaks the paragraphs after it
+
+
+def _sentence_claims(writer: _Writer, carry: _Carry) -> list[DraftClaim]:
+    doc = writer.doc
+    parsed = doc.has_annotation("DEP")
+    they = writer.entities.people.pair(writer.s.end) is not None
+    found = attribution.find(doc, they) if parsed else []
+    mask = attribution.quoted_mask(doc)
+    if found:
+        claims = [c for a in found for c in writer.attributed(a)]
+        remainder = writer.remainder(found)
+        if remainder is not None:
+            claims.append(remainder)
+        quoted = [a for a in found if any(mask[t.i] for t in a.content)]
+        carry.quoted = writer.source_of(quoted[-1]) if quoted else None
+        carry.open_quote = carry.quoted is not None and _leaves_quote_open(writer.s.text)
+        return claims
+    runs_on = carry.open_quote or (writer.s.text.lstrip()[:1] in _OPENING and any(mask))
+    if carry.quoted is not None and runs_on:
+        # A quotation on its own continues the previous speaker's quote.
+        content = [t for t in doc if mask[t.i]] or list(doc)
+        carry.open_quote = carry.open_quote != _leaves_quote_open(writer.s.text)
+        return [writer.claim(carry.quoted, content, (0, len(doc)), False)]
+    carry.quoted, carry.open_quote = None, False
+    if carry.lead_in is not None and writer.s.line in carry.lines:
+        return [writer.claim(carry.lead_in, list(doc), (0, len(doc)), False)]
+    if _speech_root(doc) is not None and writer.s.text.rstrip().endswith(":"):
+        return []  # "Mayor Tom Reid said:" asserts nothing itself; the next paragraph does
+    return writer.author_split() if parsed else [writer.author()]
+
+
+_OPENING = '"\u201c'
+
+
+def _leaves_quote_open(text: str) -> bool:
+    """Does the sentence open a quotation it does not close (it runs on into the next)?"""
+    curly = text.count("\u201c") - text.count("\u201d")
+    return curly > 0 or (curly == 0 and text.count('"') % 2 == 1)
+
+
+def _lead_in_speaker(writer: _Writer, sents: list[segment.Sentence], k: int) -> Source | None:
+    """The speaker of "X said:" or "X rejected this argument:" closing a paragraph: the
+    following paragraph is what X said."""
+    s = sents[k]
+    if not s.text.rstrip().endswith(":") or (k + 1 < len(sents) and sents[k + 1].line == s.line):
+        return None
+    doc = writer.doc
+    root = _speech_root(doc)
+    if root is None:
+        return None
+    subject = attribution.cue_subject(root)
+    if subject is None:
+        return None
+    source = resolve(subject, doc, writer.entities, s.start)
+    return source if source.type != "unnamed" or subject.tag_ != "PRP" else None
+
+
+def _speech_root(doc: Doc) -> Token | None:
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or (root.lower_ not in CUES and root.lower_ not in ANNOUNCE):
+        return None
+    return root
+
+
+_BLOCK_SPAN = 4  # paragraphs a block quotation may run before its dash-led "Name" line
+
+
+def _lead_in_lines(sents: list[segment.Sentence], k: int) -> frozenset[int]:
+    """The paragraph after the lead-in; a block quotation signed off by a dash line
+    ("\u2013 Judge Ann Roe, ruling") within a few paragraphs runs up to that line."""
+    lines: list[int] = []
+    for s in sents[k + 1 :]:
+        if s.line not in lines:
+            lines.append(s.line)
+        if len(lines) > _BLOCK_SPAN + 1:
+            break
+        if _DASH_SIGNATURE.match(s.text):
+            return frozenset(lines[:-1])
+    return frozenset(lines[:1])
+
+
+_DASH_SIGNATURE = re.compile(r"^\s*[\u2013\u2014-]{1,2}\s*[A-Z]")
 
 
 def _unique(claims: list[DraftClaim]) -> list[DraftClaim]:
@@ -87,6 +214,13 @@ def _unique(claims: list[DraftClaim]) -> list[DraftClaim]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def _official(source: Source) -> bool:
+    """Is the unnamed source an institution's voice? Read its head noun, the last word before
+    any preposition ("emergency workers", not "spokeswoman for the police")."""
+    head = re.split(r"\s(?:for|of|at|from|in|with|on)\s", source.name.lower())[0].split()
+    return bool(head) and head[-1] in OFFICIAL_GROUPS
 
 
 def _groups(tokens: list[Token]) -> list[str]:
@@ -128,7 +262,9 @@ def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
 
 def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
     text = s.text.strip()
-    if summary.is_heading(s) or text == headline or segment.looks_like_furniture(text):
+    # A paragraph of its own ending "X said:" looks like a heading but opens a quotation.
+    heading = summary.is_heading(s) and not (text.endswith(":") and _speech_root(doc) is not None)
+    if heading or text == headline or segment.looks_like_furniture(text):
         return False
     if re.search(r"\?[\"'\u201d\u2019]?$", text):
         return False
@@ -271,8 +407,10 @@ class _Writer:
         )
         attributed = source.type != "author"
         level = confidence.rate(content, belief, attributed)
-        # An early, partial or unnamed account is at best medium (DESIGN.md rubric).
-        if (partial or (source.type == "unnamed" and not whole)) and level == "high":
+        # An early, partial or unnamed account is at best medium (DESIGN.md rubric), unless the
+        # unnamed voice is an institution's ("officials said").
+        unnamed = source.type == "unnamed" and not whole and not _official(source)
+        if (partial or unnamed) and level == "high":
             level = "medium"
         c_start = content[0].idx if content else start
         c_end = content[-1].idx + len(content[-1].text) if content else end

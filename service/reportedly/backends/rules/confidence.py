@@ -13,8 +13,10 @@ from typing import Any
 
 from reportedly.backends.rules.lexicon import (
     LOW_MODALS,
+    LOW_PREDICATES,
     LOW_WORDS,
     MEDIUM_PHRASES,
+    MEDIUM_PREDICATES,
     MEDIUM_WORDS,
 )
 from reportedly.schema import Confidence
@@ -33,11 +35,17 @@ def rate(tokens: Iterable[Token], belief_cue: bool = False, attributed: bool = F
     for t, low in zip(words, lowered, strict=True):
         if (low in LOW_MODALS and t.tag_ == "MD") or low in LOW_WORDS:
             return "low"
+        if low in LOW_PREDICATES and t.dep_ != "amod":
+            return "low"
     if belief_cue:
         return "medium"
     text = " " + " ".join(lowered) + " "
     if any(f" {p} " in text for p in MEDIUM_PHRASES):
         return "medium"
     if any(low in MEDIUM_WORDS and not (attributed and low == "would") for low in lowered):
+        return "medium"
+    if any(
+        low in MEDIUM_PREDICATES and t.dep_ != "amod" for t, low in zip(words, lowered, strict=True)
+    ):
         return "medium"
     return "high"

@@ -46,19 +46,27 @@ def expand(bases: str) -> frozenset[str]:
 SAY = expand(
     "say tell add state announce warn claim report confirm declare explain note insist argue "
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
-    "allege write tweet post reiterate concede caution conclude recount"
+    "allege write tweet post reiterate concede caution conclude recount indicate continue "
+    "remark describe testify urge promise pledge cite disagree respond reply recall observe find"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
 BELIEF = expand(
-    "believe think expect suspect assess estimate fear understand suggest indicate predict "
+    "believe think expect suspect assess estimate fear understand suggest predict "
     "reckon assume anticipate project forecast hope doubt speculate"
 )
 CUES = SAY | BELIEF
+# Beliefs whose object noun phrase is itself the claim: "reports suggest a criminal act".
+BELIEF_OBJECTS = expand("suggest predict expect forecast estimate fear")
+# Accusations: asserted, but as a charge still to be proved (medium, like a belief).
+ALLEGE = expand("allege accuse")
+# Verbs that attribute only what they introduce in quotation marks ("Ruiz continued, '...'"):
+# otherwise they are ordinary verbs ("the conflict continues to rage").
+QUOTE_CUES = expand("continue remark respond reply disagree observe recall")
 # Speech acts whose direct object is itself the claim ("China announced the attachment",
 # "the United States and South Korea have condemned these shipments"): the actor is the source.
 ANNOUNCE = expand(
     "announce confirm disclose acknowledge reveal deny report admit condemn dismiss criticise "
-    "criticize accuse praise express welcome reject blame"
+    "criticize accuse praise express welcome reject blame urge promise pledge"
 )
 # Nouns that carry a claim in a clause: "X has issued a stark warning that ...".
 CLAIM_NOUNS = frozenset(
@@ -85,19 +93,23 @@ HEARSAY_NOUNS = _words("reports rumours rumors claims allegations")
 # Confidence markers, matched on lower-cased tokens or phrases.
 LOW_MODALS = frozenset({"may", "might", "could"})
 LOW_WORDS = _words(
-    "possibly perhaps maybe unconfirmed speculated rumoured rumored allegedly purportedly "
-    "conceivably possible suspect"
+    "possibly perhaps maybe unconfirmed speculated rumoured rumored purportedly conceivably suspect"
 )
+# "possible" hedges only as a predicate ("it is possible that"), not "four possible drugs".
+LOW_PREDICATES = _words("possible")
+# Likewise "he is alleged to have" is an unconfirmed accusation, "alleged fraud" a label.
+MEDIUM_PREDICATES = _words("alleged")
 MEDIUM_WORDS = _words(
     "likely probably reportedly apparently presumably expected believed thought understanding "
-    "seems appears preliminary estimated would suggests suggested indicates indicated think "
-    "believe believes suspected guess"
+    "seems appears preliminary estimated would suggests suggested think believe believes "
+    "suspected guess allegedly"
 )
 # "first reports suggested", "it is thought", "are said to": partial or second-hand.
 MEDIUM_PHRASES = (
     "said to", "thought to", "believed to", "reported to", "expected to", "is thought",
     "it is believed", "first reports", "early reports", "initial reports", "our understanding",
-    "appears to", "seems to", "is likely", "are likely",
+    "appears to", "seems to", "is likely", "are likely", "i hope", "we hope", "i think",
+    "we think", "i believe", "we believe", "i expect", "we expect", "accused of",
 )  # fmt: skip
 
 # Source nouns.
@@ -110,7 +122,14 @@ PERSON_ROLES = _words(
     "representative representatives member members researcher researchers passenger passengers "
     "survivor survivors observer observers insider insiders aide aides adviser advisers advisor "
     "people person man woman lady prosecutor prosecutors judge inhabitants "
-    "civilians citizens legislators"
+    "civilians citizens legislators lawyer lawyers attorney attorneys solicitor barrister "
+    "eyewitness eyewitnesses governor mayor constable commissioner senator defendant defendants"
+)
+# Unnamed groups that speak for an institution: their plain statement is high ("officials
+# said"), unlike a lone or lay voice ("a spokeswoman said", "witnesses said"), which is medium.
+OFFICIAL_GROUPS = _words(
+    "officials authorities prosecutors investigators officers workers scientists researchers "
+    "archaeologists experts doctors engineers analysts police"
 )
 SPOKESPEOPLE = _words("spokesman spokeswoman spokesperson representative")
 # Plural groups that stand in for actors when none is named ("3 passengers ... are at").
@@ -121,7 +140,11 @@ GROUP_NOUNS = _words(
 DOCUMENT_NOUNS = _words(
     "report reports study studies document documents statement statements survey surveys "
     "analysis data figures records briefing memo letter filing assessment review findings "
-    "release paper"
+    "release paper footage statistics recordings filings ruling minutes transcript"
+)
+# Written research: "the study found" is the study's claim, not the last body named.
+RESEARCH_NOUNS = _words(
+    "study studies report reports paper survey surveys analysis findings review"
 )
 # Titles NER sometimes folds into an ORG ("Chief Financial Officer Anja Richter").
 TITLE_WORDS = _words(
@@ -145,11 +168,23 @@ GOVERNMENT_WORDS = _words(
 )
 MEDIA_WORDS = _words(
     "news times post journal bbc cnn reuters ap afp yonhap xinhua tass tribune herald guardian "
-    "telegraph gazette broadcasting television tv radio press newspaper"
+    "telegraph gazette broadcasting television tv radio press newspaper website site outlet "
+    "broadcaster magazine"
 )
 COUNTRY_NOUNS = frozenset({"countries", "nations", "states", "governments", "sides", "country"})
 UNNAMED_DETERMINERS = frozenset({"a", "an", "some", "one", "several", "two", "three", "many"})
-HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof."})
+# Words that show a person's grammatical gender when written next to their name.
+FEMALE_WORDS = _words(
+    "mrs ms miss mme madame dame lady mother wife daughter sister grandmother aunt niece widow "
+    "woman girl spokeswoman chairwoman businesswoman congresswoman actress queen princess"
+)
+MALE_WORDS = _words(
+    "mr sir monsieur father husband son brother grandfather uncle nephew widower man boy "
+    "spokesman chairman businessman congressman actor king prince"
+)
+HONORIFICS = frozenset(
+    {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "mme", "mme.", "miss"}
+)
 
 # Demonyms mapped to states, used only for `who` (only unambiguous, common ones).
 DEMONYMS = {

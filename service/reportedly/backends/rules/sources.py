@@ -13,6 +13,7 @@ own voice is `Source(name="author", type="author")`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +26,12 @@ from reportedly.backends.rules.lexicon import (
     MEDIA_WORDS,
     ORG_NOUNS,
     PERSON_ROLES,
+    RESEARCH_NOUNS,
     SPOKESPEOPLE,
     TITLE_WORDS,
     UNNAMED_DETERMINERS,
 )
+from reportedly.backends.rules.people import PRONOUN_GENDER, People
 from reportedly.schema import Source, SourceType
 
 Token = Any  # spacy.tokens.Token (spaCy ships no type hints mypy can use)
@@ -47,9 +50,13 @@ _LOCATIVE = frozenset(
 _GOV_NAMES = re.compile(
     r"\b(?:ministry|department|government|police|army|navy|air force|military|"
     r"council|parliament|congress|senate|kremlin|pentagon|white house|"
-    r"intelligence|embassy|administration|agency|commission|court|authority|bureau)\b",
+    r"intelligence|embassy|administration|agency|commission|court|authority|bureau|federal|"
+    r"sheriff(?:'s)?|highway patrol|investigative committee|security service|prosecutors?|"
+    r"attorney general|district attorney)\b",
     re.I,
 )
+# A web address as a name ("Harbourwatch.com") is a news site.
+_DOMAIN = re.compile(r"\b[A-Za-z0-9-]+\.(?:com|net|ru|info|news|co\.uk)\b")
 
 
 @dataclass
@@ -84,7 +91,7 @@ def split_title(name: str) -> tuple[str, str] | None:
 
 def org_type(name: str) -> SourceType:
     words = {w.lower().strip("()") for w in name.split()}
-    if words & MEDIA_WORDS:
+    if words & MEDIA_WORDS or _DOMAIN.search(name):
         return "media"
     if _GOV_NAMES.search(name):
         return "government"
@@ -97,6 +104,7 @@ class Entities:
     def __init__(self) -> None:
         self.mentions: list[Mention] = []
         self._alias: dict[str, tuple[str, str]] = {}
+        self.people = People()
 
     def canonical(self, text: str, label: str) -> tuple[str, str]:
         name = _clean_name(text)
@@ -112,12 +120,15 @@ class Entities:
 
     def observe(self, doc: Doc, offset: int) -> None:
         """Record the sentence's entities (after its claims were built from earlier ones)."""
+        persons: list[tuple[Any, str]] = []
         for ent in doc.ents:
             if ent.label_ not in ACTOR_LABELS:
                 continue
             name, label = self.canonical(ent.text, ent.label_)
             if not name or not name[0].isupper():
                 continue
+            if label == "ORG" and _person_beside_person(doc, ent):
+                label = "PERSON"
             if label == "PERSON" and len(name.split()) >= 2:
                 parts = name.split()
                 for part in (parts[0], parts[-1]):
@@ -127,7 +138,10 @@ class Entities:
                 acronym = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", after)
                 if acronym:
                     self._alias[acronym.group(1).lower()] = (name, "ORG")
+            if label == "PERSON":
+                persons.append((ent, name))
             self.mentions.append(Mention(name, label, offset + ent.start_char))
+        self.people.observe(doc, offset, persons)
 
     def add_person(self, name: str, position: int) -> None:
         """A person the rules recognised where NER did not ("Chief Financial Officer X Y")."""
@@ -135,6 +149,7 @@ class Entities:
         for part in (parts[0], parts[-1]):
             self._alias.setdefault(part.lower(), (name, "PERSON"))
         self.mentions.append(Mention(name, "PERSON", position))
+        self.people.seen(name, position)
 
     def last(self, labels: frozenset[str], before: int) -> Mention | None:
         for m in reversed(self.mentions):
@@ -169,6 +184,25 @@ class Entities:
             if name != exclude and name not in out:
                 out.append(name)
         return out
+
+
+def _person_beside_person(doc: Doc, ent: Any) -> bool:
+    """ "officers Ann Lee and Bo Park" with "Ann Lee" an ORG to NER: a two- or three-word
+    name with no organisation word, joined by "and" to a person, is a person too."""
+    words = ent.text.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    if any(w.lower() in ORG_NOUNS | GOVERNMENT_WORDS | TITLE_WORDS for w in words):
+        return False
+    for other in doc.ents:
+        if other.label_ != "PERSON":
+            continue
+        between = (
+            doc[ent.end : other.start] if other.start >= ent.end else doc[other.end : ent.start]
+        )
+        if [t.lower_ for t in between] in (["and"], [",", "and"]):
+            return True
+    return False
 
 
 def np_tokens(head: Token) -> list[Token]:
@@ -211,145 +245,343 @@ def _names_head(ent: Any, head: Token) -> bool:
     return bool(root.i == head.i and ("appos" in deps or deps <= {"compound", "conj"}))
 
 
+def _org_text(ent: Any) -> str:
+    """An organisation's name with the places that end it: NER stops "Port Authority of New
+    York and New Jersey" at "New York"."""
+    doc, end = ent.doc, ent.end
+    if ent.label_ != "ORG" or not any(t.lower_ == "of" for t in ent):
+        return str(ent.text)
+    places = {e.start: e.end for e in doc.ents if e.label_ == "GPE"}
+    while end + 1 < len(doc) and doc[end].lower_ == "and" and end + 1 in places:
+        end = places[end + 1]
+    return str(doc[ent.start : end].text)
+
+
 def _body(entities: Entities, ent: Any) -> Source:
-    name, label = entities.canonical(ent.text, ent.label_)
+    name, label = entities.canonical(_org_text(ent), ent.label_)
     if label == "PERSON":
         return Source(name=name, type="person")
     return Source(name=name, type="government" if label == "GPE" else org_type(name))
 
 
+@dataclass
+class _Phrase:
+    """A speaker noun phrase, read once for the naming rules below."""
+
+    head: Token
+    doc: Doc
+    tokens: list[Token]
+    ents: list[Any]  # entities inside the phrase
+    position: int  # character offset of the head in the article
+
+    @property
+    def low(self) -> str:
+        text: str = self.head.lower_
+        return text
+
+    @property
+    def description(self) -> str:
+        return _descriptive(self.tokens)
+
+    @property
+    def definite(self) -> bool:
+        return any(t.lower_ == "the" for t in self.tokens)
+
+    @property
+    def bodies(self) -> list[Any]:
+        return [e for e in self.ents if e.label_ in {"ORG", "GPE"}]
+
+    @property
+    def body(self) -> Any:
+        """The body the phrase names: its first organisation, else its last state. A place
+        inside an organisation's name ("Port Authority of New York and New Jersey") is not
+        the body."""
+        orgs = [e for e in self.ents if e.label_ == "ORG"]
+        return orgs[0] if orgs else self.bodies[-1]
+
+
+_Rule = Callable[[_Phrase, Entities], "Source | None"]
+
+
 def resolve(head: Token, doc: Doc, entities: Entities, offset: int) -> Source:
     """The `Source` a speaker noun phrase (headed by `head`) refers to."""
-    low = head.lower_
     position = offset + head.idx
     if head.tag_ in {"PRP", "PRP$"}:
-        if low in {"he", "she", "him", "her", "his"}:
-            own = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= head.i]
-            if own:
-                name, _ = entities.canonical(own[-1].text, "PERSON")
-                return Source(name=name, type="person")
-            person = entities.last(frozenset({"PERSON"}), position)
-            if person is not None:
-                return Source(name=person.name, type="person")
-        return Source(name=head.text, type="unnamed")
-
+        return _pronoun(head, doc, entities, position)
     tokens = np_tokens(head)
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     ents = [e for e in doc.ents if e.start_char >= start and e.end_char <= end]
+    phrase = _Phrase(head, doc, tokens, ents, position)
+    for rule in _RULES:
+        source = rule(phrase, entities)
+        if source is not None:
+            return source
+    return _fallback(phrase)
+
+
+def _pronoun(head: Token, doc: Doc, entities: Entities, position: int) -> Source:
+    low = head.lower_
+    if low in PRONOUN_GENDER:
+        partner = _conjoined_person(head, doc, entities)
+        person = entities.people.pronoun(low, position)
+        if partner is not None and person is not None:
+            return Source(name=f"{person.name} and {partner}", type="person")  # "he and Ann Lee"
+        if person is not None:
+            person.gender = person.gender or PRONOUN_GENDER[low]
+            return Source(name=person.name, type="person")
+    if low in {"they", "them", "their"}:
+        pair = entities.people.pair(position)
+        if pair is not None:
+            return Source(name=" and ".join(pair.names), type="person")
+    return Source(name=head.text, type="unnamed")
+
+
+def _conjoined_person(head: Token, doc: Doc, entities: Entities) -> str | None:
+    for conj in head.children:
+        if conj.dep_ != "conj":
+            continue
+        inside = {t.i for t in np_tokens(conj)}  # "he and the mayor, Lisa Kent"
+        ent = next((e for e in doc.ents if e.label_ == "PERSON" and e.root.i in inside), None)
+        if ent is not None:
+            return entities.canonical(ent.text, "PERSON")[0]
+    return None
+
+
+def _person_by_role(p: _Phrase, entities: Entities) -> Source | None:
+    """ "the minister" after "Health Minister Ann Lee": that person; "both officers" after
+    "officers Ann Lee and Bo Park": the pair."""
+    if p.low not in PERSON_ROLES or p.ents:
+        return None
+    people = entities.people
+    if p.head.tag_ == "NNS":
+        counted = any(t.lower_ in {"both", "two"} for t in p.tokens)
+        if not (counted or p.definite):
+            return None
+        pair = people.pair(p.position, p.low.rstrip("s"))
+        if pair is None and counted:
+            pair = people.pair(p.position)
+        return Source(name=" and ".join(pair.names), type="person") if pair else None
+    if not p.definite or len(p.tokens) > 3:
+        return None
+    person = people.by_role(p.low, p.position)
+    return Source(name=person.name, type="person") if person else None
+
+
+def _named_person(p: _Phrase, entities: Entities) -> Source | None:
     # NER sometimes calls a known person's surname an ORG ("Branson stated"). A name inside
     # a prepositional phrase ("analysts at Berenberg") is not the speaker's.
     persons = [
         e
-        for e in ents
-        if entities.canonical(e.text, e.label_)[1] == "PERSON" and _names_head(e, head)
+        for e in p.ents
+        if entities.canonical(e.text, e.label_)[1] == "PERSON" and _names_head(e, p.head)
     ]
-    if persons:
-        ent = persons[0]
-        name, _ = entities.canonical(ent.text, "PERSON")
-        titled = split_title(_clean_name(ent.text))
-        if titled is not None:
-            return Source(name=f"{titled[0]}, {titled[1]}", type="person")
-        role_tokens = [
-            t
-            for t in tokens
-            if t.i < ent.start
-            and t.dep_ != "det"
-            and not t.is_punct
-            and t.lower_ not in {"mr", "mrs", "ms", "dr"}
-        ]
-        if (
-            tokens[0].i < ent.start
-            and role_tokens
-            and len(role_tokens) <= 4
-            and role_tokens[-1].i == ent.start - 1
-        ):
-            return Source(name=f"{name}, {_span_text(doc, role_tokens)}", type="person")
-        if head.i < ent.start and head.lower_ in PERSON_ROLES:
-            role = [t for t in tokens if t.i < ent.start and t.dep_ != "det"]
-            while role and role[-1].is_punct:
-                role = role[:-1]
-            if role and len(role) <= 4:
-                return Source(name=f"{name}, {_span_text(doc, role)}", type="person")
+    if not persons:
+        return None
+    ent = persons[0]
+    name, _ = entities.canonical(ent.text, "PERSON")
+    titled = split_title(_clean_name(ent.text))
+    if titled is not None:
+        return Source(name=f"{titled[0]}, {titled[1]}", type="person")
+    role = _role_before(p, ent)
+    return Source(name=f"{name}, {role}" if role else name, type="person")
+
+
+def _role_before(p: _Phrase, ent: Any) -> str | None:
+    """The title written in front of a name ("Harbour master Elena Ruiz"), if short."""
+    tokens, doc = p.tokens, p.doc
+    role = [
+        t
+        for t in tokens
+        if t.i < ent.start
+        and t.dep_ != "det"
+        and not t.is_punct
+        and t.lower_ not in {"mr", "mrs", "ms", "dr"}
+    ]
+    if tokens[0].i < ent.start and role and len(role) <= 4 and role[-1].i == ent.start - 1:
+        return _span_text(doc, role)
+    if p.head.i < ent.start and p.low in PERSON_ROLES:
+        # "the minister, John Smith": the head noun is the role.
+        role = [t for t in tokens if t.i < ent.start and t.dep_ != "det"]
+        while role and role[-1].is_punct:
+            role = role[:-1]
+        if role and len(role) <= 4:
+            return _span_text(doc, role)
+    return None
+
+
+def _unrecognised_name(p: _Phrase, entities: Entities) -> Source | None:
+    """NER missed a name: a title-led proper-noun run, or a surname met before."""
+    if p.ents:
+        return None
+    surname = _known_surname(p, entities)
+    if surname is not None:
+        return surname
+    proper = [t for t in p.tokens if t.tag_ in {"NNP", "NNPS"}]
+    if not proper or proper[-1].i - proper[0].i + 1 != len(proper):
+        return None
+    run = _span_text(p.doc, proper)
+    titled = split_title(_clean_name(run))
+    if titled is not None:
+        entities.add_person(titled[0], p.position)
+        return Source(name=f"{titled[0]}, {titled[1]}", type="person")
+    known, label = entities.canonical(run, "PERSON")
+    if label == "PERSON" and known != _clean_name(run):
+        return Source(name=known, type="person")
+    return None
+
+
+def _known_surname(p: _Phrase, entities: Entities) -> Source | None:
+    """A one-word capitalised head that is a person's name met before ("Fallows remarked"),
+    whatever the tagger made of it."""
+    if len(p.tokens) != 1 or not p.head.text[:1].isupper():
+        return None
+    known, label = entities.canonical(p.head.text, "PERSON")
+    if label == "PERSON" and " " in known:
+        return Source(name=known, type="person")
+    return None
+
+
+def _place_in_affiliation(p: _Phrase, entities: Entities) -> Source | None:
+    """ "Jo Smith of the University of Leeds, Leeds disagreed": the parser can make the place
+    that ends an organisation's name the subject; the speaker is the person the sentence
+    opens with, so long as no verb comes between."""
+    if not p.ents or any(e.label_ != "GPE" for e in p.ents):
+        return None
+    first = p.tokens[0]
+    if first.i < 2 or p.doc[first.i - 1].text not in {",", "of"}:
+        return None
+    before = p.doc[first.i - 2]
+    if before.ent_type_ != "ORG":
+        return None
+    person = next((e for e in p.doc.ents if e.label_ == "PERSON" and e.end <= before.i), None)
+    if person is None or any(t.tag_.startswith("VB") for t in p.doc[person.end : first.i]):
+        return None
+    name, _ = entities.canonical(person.text, "PERSON")
+    affiliation = p.doc[person.end : p.tokens[-1].i + 1]
+    if affiliation[0].lower_ == "of":
+        affiliation = affiliation[1:]
+    role = _descriptive(list(affiliation))
+    return Source(name=f"{name}, {role}" if role else name, type="person")
+
+
+def _spokesperson(p: _Phrase, entities: Entities) -> Source | None:
+    """ "a spokeswoman for the British Transport Police": the body speaks."""
+    if p.low in SPOKESPEOPLE and p.bodies:
+        return _body(entities, p.body)
+    return None
+
+
+def _document(p: _Phrase, entities: Entities) -> Source | None:
+    """ "The NIS report suggests": the body that wrote it; "the briefing": the body last
+    named, else the document itself; "hospital reports", "first reports": unnamed."""
+    if p.low not in DOCUMENT_NOUNS:
+        return None
+    if p.bodies:
+        return _body(entities, p.body)
+    modifiers = [t for t in p.tokens if t.i != p.head.i and t.dep_ != "det"]
+    if any(t.tag_.startswith("NNP") for t in modifiers):
+        return Source(name=p.description, type="document")
+    if p.definite and not modifiers and p.low not in RESEARCH_NOUNS:
+        org = entities.last(frozenset({"ORG"}), p.position)
+        if org is not None:
+            return Source(name=org.name, type=org_type(org.name))
+    return Source(name=p.description, type="document" if p.definite else "unnamed")
+
+
+def _unnamed_role(p: _Phrase, entities: Entities) -> Source | None:
+    if p.low in PERSON_ROLES:
+        return Source(name=p.description, type="unnamed")
+    return None
+
+
+def _countries(p: _Phrase, entities: Entities) -> Source | None:
+    """ "both countries": the last two states named."""
+    if p.low not in COUNTRY_NOUNS:
+        return None
+    states: list[str] = []
+    for m in reversed(entities.mentions):
+        if m.label == "GPE" and m.name not in states:
+            states.append(m.name)
+        if len(states) == 2:
+            return Source(name=" and ".join(reversed(states)), type="government")
+    return Source(name=p.description, type="government")
+
+
+def _joint_bodies(p: _Phrase, entities: Entities) -> Source | None:
+    """ "Both North Korea and Russia have acknowledged": both speak."""
+    if len(p.bodies) < 2 or not any(c.dep_ == "conj" for c in p.head.children):
+        return None
+    names = [_body(entities, e) for e in p.bodies]
+    kind: SourceType = (
+        "government" if all(n.type == "government" for n in names) else "organization"
+    )
+    return Source(name=" and ".join(n.name for n in names), type=kind)
+
+
+def _named_body(p: _Phrase, entities: Entities) -> Source | None:
+    orgs = [e for e in p.ents if e.label_ in {"ORG", "GPE", "NORP"}]
+    if not orgs or not any(e.start <= p.head.i < e.end for e in orgs):
+        return None
+    if p.low in PERSON_ROLES and p.low not in ORG_NOUNS | GOVERNMENT_WORDS:
+        # "Ohio's governor" (one entity to NER): one identified person, unnamed here.
+        return Source(name=p.description, type="person")
+    name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
+    if label == "PERSON":
         return Source(name=name, type="person")
+    return Source(name=name, type="government" if label == "GPE" else org_type(name))
 
-    if not ents:
-        # NER missed a name: a title-led proper-noun run, or a surname met before.
-        proper = [t for t in tokens if t.tag_ in {"NNP", "NNPS"}]
-        run = _span_text(doc, proper) if proper else ""
-        if proper and proper[-1].i - proper[0].i + 1 == len(proper):
-            titled = split_title(_clean_name(run))
-            if titled is not None:
-                entities.add_person(titled[0], position)
-                return Source(name=f"{titled[0]}, {titled[1]}", type="person")
-            known, label = entities.canonical(run, "PERSON")
-            if label == "PERSON" and known != _clean_name(run):
-                return Source(name=known, type="person")
-    description = _descriptive(tokens)
-    bodies = [e for e in ents if e.label_ in {"ORG", "GPE"}]
-    definite = any(t.lower_ == "the" for t in tokens)
-    if low in SPOKESPEOPLE and bodies:
-        # "a spokeswoman for the British Transport Police": the body speaks.
-        return _body(entities, bodies[-1])
-    if low in DOCUMENT_NOUNS:
-        # "The NIS report suggests": the body that wrote it; "the briefing": the body last
-        # named, else the document itself; "hospital reports", "first reports": unnamed.
-        if bodies:
-            return _body(entities, bodies[-1])
-        modifiers = [t for t in tokens if t.i != head.i and t.dep_ != "det"]
-        if any(t.tag_.startswith("NNP") for t in modifiers):
-            return Source(name=description, type="document")
-        if definite and not modifiers:
-            org = entities.last(frozenset({"ORG"}), position)
-            if org is not None:
-                return Source(name=org.name, type=org_type(org.name))
-        if definite:
-            return Source(name=description, type="document")
-        return Source(name=description, type="unnamed")
-    if low in PERSON_ROLES:
-        return Source(name=description, type="unnamed")
-    if low in COUNTRY_NOUNS:
-        states: list[str] = []
-        for m in reversed(entities.mentions):
-            if m.label == "GPE" and m.name not in states:
-                states.append(m.name)
-            if len(states) == 2:
-                return Source(name=" and ".join(reversed(states)), type="government")
-        return Source(name=description, type="government")
 
-    orgs = [e for e in ents if e.label_ in {"ORG", "GPE", "NORP"}]
-    head_in_ent = any(e.start <= head.i < e.end for e in orgs)
-    if len(bodies) >= 2 and any(c.dep_ == "conj" for c in head.children):
-        # "Both North Korea and Russia have acknowledged": both speak.
-        names = [_body(entities, e) for e in bodies]
-        kind: SourceType = (
-            "government" if all(n.type == "government" for n in names) else "organization"
-        )
-        return Source(name=" and ".join(n.name for n in names), type=kind)
-    if orgs and head_in_ent:
-        name, label = entities.canonical(orgs[-1].text, orgs[-1].label_)
-        if label == "PERSON":
-            return Source(name=name, type="person")
-        return Source(name=name, type="government" if label == "GPE" else org_type(name))
-    if definite and not ents and head.tag_ in {"NN", "NNS"}:
-        # "the trust" after "the Coastal Infrastructure Trust": the body it names.
-        for m in reversed(entities.mentions):
-            if m.label == "ORG" and m.position < position and low in m.name.lower().split():
-                return Source(name=m.name, type=org_type(m.name))
-    if low in GOVERNMENT_WORDS or low in ORG_NOUNS:
-        named = [e for e in ents if e.label_ == "ORG"]
-        if named:
-            return _body(entities, named[-1])  # "the union IG Metall"
-        if orgs:
-            body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(description)
-            return Source(name=description, type=body)  # "South Korea's intelligence agency"
-        if definite:
-            # "the agency", "the carmaker": the nearest organisation named before.
-            org = entities.last(frozenset({"ORG"}), position)
-            if org is not None:
-                return Source(name=org.name, type=org_type(org.name))
-        if low in GOVERNMENT_WORDS:
-            return Source(name=description, type="government")
-        return Source(name=description, type="unnamed")  # "a carmaker": which one is not said
+def _short_body_name(p: _Phrase, entities: Entities) -> Source | None:
+    """ "the trust" after "the Coastal Infrastructure Trust": the body it names."""
+    if not p.definite or p.ents or p.head.tag_ not in {"NN", "NNS"}:
+        return None
+    for m in reversed(entities.mentions):
+        if m.label == "ORG" and m.position < p.position and p.low in m.name.lower().split():
+            return Source(name=m.name, type=org_type(m.name))
+    return None
+
+
+def _body_noun(p: _Phrase, entities: Entities) -> Source | None:
+    low = p.low
+    if low not in GOVERNMENT_WORDS and low not in ORG_NOUNS:
+        return None
+    if low == "authorities" and not p.ents and len(p.tokens) == 1:
+        return Source(name=p.description, type="unnamed")  # like "officials said": no body named
+    named = [e for e in p.ents if e.label_ == "ORG"]
+    if named:
+        return _body(entities, named[-1])  # "the union IG Metall"
+    if any(e.label_ in {"ORG", "GPE", "NORP"} for e in p.ents):
+        body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(p.description)
+        return Source(name=p.description, type=body)  # "South Korea's intelligence agency"
+    if p.definite:
+        # "the agency", "the carmaker": the nearest organisation named before.
+        org = entities.last(frozenset({"ORG"}), p.position)
+        if org is not None:
+            return Source(name=org.name, type=org_type(org.name))
+    if low in GOVERNMENT_WORDS:
+        return Source(name=p.description, type="government")
+    return Source(name=p.description, type="unnamed")  # "a carmaker": which one is not said
+
+
+def _fallback(p: _Phrase) -> Source:
+    tokens = p.tokens
     if tokens[0].lower_ in UNNAMED_DETERMINERS or not any(t.tag_.startswith("NNP") for t in tokens):
-        return Source(name=description or head.text, type="unnamed")
-    return Source(name=description, type="organization")
+        return Source(name=p.description or p.head.text, type="unnamed")
+    return Source(name=p.description, type=org_type(p.description))
+
+
+# Tried in order; the first that names the phrase wins.
+_RULES: tuple[_Rule, ...] = (
+    _place_in_affiliation,
+    _named_person,
+    _unrecognised_name,
+    _spokesperson,
+    _document,
+    _person_by_role,
+    _unnamed_role,
+    _countries,
+    _joint_bodies,
+    _named_body,
+    _short_body_name,
+    _body_noun,
+)
