@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
@@ -28,23 +29,30 @@ CHUNK_CHARS = 2_000
 class _FairLock:
     """A lock taken in arrival order: a thread that releases it and asks again queues behind
     those already waiting (`threading.Lock` makes no such promise, so a long article could
-    take every turn and starve the short requests it is meant to let through)."""
+    take every turn and starve the short requests it is meant to let through). Release hands
+    the lock straight to the next waiter, waking only that one."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._next = 0  # the ticket the next arrival takes
-        self._serving = 0  # the ticket that holds the lock
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
 
     def __enter__(self) -> None:
-        with self._cond:
-            ticket = self._next
-            self._next += 1
-            self._cond.wait_for(lambda: self._serving == ticket)
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiters.append(gate)
+        gate.acquire()  # released by the holder's __exit__: the lock is now ours
 
     def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._serving += 1
-            self._cond.notify_all()
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
 
 
 # One chunk at a time through the pipeline: tokenizing adds strings to the shared vocab,
