@@ -20,8 +20,11 @@ _CLOSE_QUOTES = "\u201d\u2019"
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
 # digit or opening quote. The lookbehind starts a match only at the first mark of a run: a
 # match from inside the run would end at the same place, and trying each start costs
-# quadratic time on a long run of dots.
-_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"\u201d\u2019')\]]*(?=\s+[\"\u201c\u2018(\[]?[A-Z0-9])")
+# quadratic time on a long run of dots. (It follows the first mark so the regex engine can
+# still skip ahead to the next mark.)
+_BOUNDARY = re.compile(
+    r"[.!?](?<![.!?][.!?])[.!?]*[\"\u201d\u2019')\]]*(?=\s+[\"\u201c\u2018(\[]?[A-Z0-9])"
+)
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _ABBREVIATIONS = frozenset(
     [
