@@ -495,3 +495,20 @@ def test_offsets_hold_for_every_sample_through_the_offline_default(tmp_path: Pat
                     assert text[e["start"] : e["end"]] == e["quote"], path.name
                     for r in body["document"]["removed"]:
                         assert e["end"] <= r["start"] or e["start"] >= r["end"], path.name
+
+
+def test_relative_dates_past_the_calendar_are_null_not_500(tmp_path: Path) -> None:
+    # Issue 8: "in the coming months" from 9999-12-31 overflowed the date arithmetic.
+    text = "The minister said on Tuesday that prices would rise in the coming months."
+    with TestClient(app=create_app(Settings(cache_dir=tmp_path))) as c:
+        response = c.post("/v1/summaries", json={"text": text, "published": "9999-12-31"})
+        assert response.status_code == 200, response.text
+        timeframes = [claim_["timeframe"] for claim_ in response.json()["claims"]]
+        assert {"text": "in the coming months", "start": None, "end": None} in timeframes
+        items = [
+            {"text": text, "published": "9999-12-31"},
+            {"text": text.replace("rise in the coming months", "fall last Monday"),
+             "published": "0001-01-01"},
+        ]  # fmt: skip
+        results = c.post("/v1/summaries/batch", json={"items": items}).json()["results"]
+        assert [r.get("status", 200) for r in results] == [200, 200], results

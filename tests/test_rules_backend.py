@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import threading
+import time
+from typing import Any
 
 import pytest
 from reportedly.backends.base import Article
 from reportedly.backends.rules import RULES_VERSION, RulesBackend, nlp
+from reportedly.backends.rules.segment import sentences
 from reportedly.cleaning import clean, clean_view
 from reportedly.errors import BackendUnavailable
 from reportedly.grounding import ground
@@ -138,3 +142,61 @@ def test_start_loads_the_pipeline_before_any_request(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(nlp, "_nlp", None)
     asyncio.run(RulesBackend().start())
     assert nlp._nlp is not None
+
+
+def _annotations(docs: list[Any]) -> list[list[tuple[str, str, str, int, str]]]:
+    return [[(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in d] for d in docs]
+
+
+def test_chunks_change_no_annotation(
+    samples: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [s.text for s in sentences(clean(samples[SAMPLE_NAMES[2]]))] * 3
+    parse = [i % 3 != 1 for i in range(len(texts))]
+    chunked = _annotations(nlp.annotate(texts, parse))
+    monkeypatch.setattr(nlp, "CHUNK_CHARS", 10**9)
+    assert chunked == _annotations(nlp.annotate(texts, parse))
+    assert len(nlp._chunks(texts, nlp.CHUNK_CHARS)) == 1
+
+
+def test_a_long_article_lets_a_short_one_through() -> None:
+    # Issue 7: the long article held the pipeline for its whole run; now it takes turns,
+    # chunk by chunk, in the order the callers arrived.
+    sentence = "Officials said the bridge in Springfield would reopen on Monday, police said."
+    long_texts = [sentence] * 1500
+    started = threading.Event()
+    finished = threading.Event()
+
+    def long_run() -> None:
+        started.set()
+        nlp.annotate(long_texts)
+        finished.set()
+
+    nlp.load()
+    thread = threading.Thread(target=long_run)
+    thread.start()
+    started.wait()
+    time.sleep(0.2)  # well into the long article's chunks
+    nlp.annotate(["The mayor, Ana Ruiz, said repairs had cost more than expected."])
+    short_done_first = not finished.is_set()
+    thread.join()
+    assert short_done_first
+
+
+def test_the_pipeline_lock_serves_in_arrival_order() -> None:
+    lock = nlp._FairLock()
+    order: list[int] = []
+    lock.__enter__()
+    threads = [threading.Thread(target=lambda i=i: _take(lock, order, i)) for i in range(5)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)  # each queues before the next arrives
+    lock.__exit__()
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2, 3, 4]
+
+
+def _take(lock: Any, order: list[int], i: int) -> None:
+    with lock:
+        order.append(i)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from reportedly.backends.rules.segment import MAX_SENTENCE, sentences
 from reportedly.schema import Document, Removed
 
@@ -37,3 +39,24 @@ def test_run_on_text_is_cut_into_bounded_pieces() -> None:
     assert all(text[s.start : s.end] == s.text for s in got)
     # nothing is lost but whitespace between pieces
     assert "".join(s.text for s in got).replace(" ", "") == text.replace(" ", "")
+
+
+def _seconds(text: str) -> float:
+    began = time.perf_counter()
+    sentences(Document(text=text))
+    return time.perf_counter() - began
+
+
+def test_splitting_a_long_line_takes_linear_time() -> None:
+    # Issue 7: each boundary searched the whole line before it for an abbreviation, so one
+    # 200,000-character line of sentences took a minute. Now it takes well under a second;
+    # the bounds leave room for a slow, shared machine.
+    unit = "Officials said the bridge would reopen on Monday. Mr. Reed agreed. "
+    line = unit * (200_000 // len(unit))
+    assert _seconds(line) < 5.0
+    got = sentences(Document(text=line))
+    assert [s.text for s in got[:2]] == [
+        "Officials said the bridge would reopen on Monday.",
+        "Mr. Reed agreed.",
+    ]
+    assert _seconds("." * 100_000 + " A.") < 2.0  # a run of dots is tried once, not per dot

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import hypothesis as hyp
 import pytest
+from hypothesis import strategies as st
 from reportedly.backends.rules.timeframes import find
 
 WED = dt.date(2016, 7, 6)  # a Wednesday
@@ -62,3 +64,62 @@ def test_unresolvable_without_a_date_keeps_text_only() -> None:
 )
 def test_non_timeframes_are_ignored(sentence: str) -> None:
     assert find(sentence, WED) == []
+
+
+# --- the ends of the calendar: unresolvable, never an error (issue 8) -------------------------
+
+LAST_DAY, FIRST_DAY = dt.date(9999, 12, 31), dt.date(1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("published", "expression"),
+    [
+        (LAST_DAY, "in the coming months"),
+        (LAST_DAY, "in the coming weeks"),
+        (LAST_DAY, "in the coming days"),
+        (LAST_DAY, "in the coming years"),
+        (LAST_DAY, "in the next few months"),
+        (LAST_DAY, "next Monday"),
+        (LAST_DAY, "this week"),
+        (dt.date(9999, 12, 25), "in the coming weeks"),
+        (FIRST_DAY, "last Monday"),
+        (FIRST_DAY, "in recent years"),
+        (FIRST_DAY, "in recent days"),
+        (FIRST_DAY, "over the past weeks"),
+    ],
+)
+def test_dates_past_the_calendar_are_null_not_an_error(published: dt.date, expression: str) -> None:
+    found = find(f"Officials said prices would rise {expression}.", published)
+    assert [f.text for f in found] == [expression]
+    assert (found[0].timeframe.start, found[0].timeframe.end) == (None, None)
+
+
+def test_dates_inside_the_calendar_still_resolve_near_its_ends() -> None:
+    tf = find("Prices will rise in the coming months.", dt.date(9999, 9, 30))[0].timeframe
+    assert (tf.start, tf.end) == (dt.date(9999, 9, 30), dt.date(9999, 12, 30))
+    tf = find("Prices rose last Monday.", dt.date(1, 1, 10))[0].timeframe
+    assert (tf.start, tf.end) == (dt.date(1, 1, 8), dt.date(1, 1, 8))
+
+
+EXPRESSIONS = [
+    "in the coming months", "in the coming weeks", "in the coming years", "next year",
+    "in 10 years", "last week", "last month", "last year", "next week", "next month",
+    "on Monday", "last Friday", "next Sunday", "yesterday", "tomorrow", "two years ago",
+    "in recent days", "over the past months", "this week", "this weekend", "in January",
+    "on December 31", "today", "at 10:30", "in the 2190s",
+]  # fmt: skip
+
+
+@hyp.settings(max_examples=300, deadline=None)
+@hyp.given(
+    published=st.one_of(
+        st.dates(dt.date(9999, 11, 1), dt.date(9999, 12, 31)),
+        st.dates(dt.date(1, 1, 1), dt.date(1, 3, 1)),
+        st.dates(),
+    ),
+    expression=st.sampled_from(EXPRESSIONS),
+)
+def test_no_expression_raises_for_any_date(published: dt.date, expression: str) -> None:
+    for f in find(f"The minister said it would happen {expression}.", published):
+        tf = f.timeframe
+        assert (tf.start is None) == (tf.end is None)

@@ -95,14 +95,24 @@ async def record(
 
     Raises `ArticleIncomplete` when part of the article failed and the request asked for
     all or nothing. A partial response is never cached: the next request tries again."""
-    request, plan = prepared.request, prepared.plan
+    request = prepared.request
     if run.incomplete and request.all_or_nothing:
         ranges = "; ".join(f"{i.start}-{i.end}: {i.reason}" for i in run.incomplete[:3])
         raise ArticleIncomplete(
             f"{len(run.incomplete)} part(s) of the article could not be processed and the "
             f"request asked for all or nothing (all_or_nothing=true): {ranges}"
         )
-    summary = Summary(
+    # Building it scans the text for passages addressed to a model and validates every claim:
+    # ~60 ms for a 200,000-character article, too long to hold the event loop.
+    summary = await _cpu(partial(_summary_of, prepared, run, grounded), len(prepared.document.text))
+    if services.cache is not None and not run.incomplete:
+        await services.cache.put(prepared.key, summary)
+    return summary
+
+
+def _summary_of(prepared: Prepared, run: BackendRun, grounded: Grounded) -> Summary:
+    request, plan = prepared.request, prepared.plan
+    return Summary(
         id=_new_id(),
         document=prepared.document,
         headline=request.title or run.draft.headline,
@@ -128,9 +138,6 @@ async def record(
             incomplete=run.incomplete,
         ),
     )
-    if services.cache is not None and not run.incomplete:
-        await services.cache.put(prepared.key, summary)
-    return summary
 
 
 def ready_answer(prepared: Prepared) -> Summary | None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportedly.backends.base import Article
-from reportedly.backends.rules import attribution, confidence, nlp, segment, summary, timeframes
+from reportedly.backends.rules import attribution, confidence, nlp, segment, timeframes
+from reportedly.backends.rules import lead as summary  # the module was summary.py
 from reportedly.backends.rules.attribution import Attribution
 from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS, OFFICIAL_GROUPS
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve

@@ -18,8 +18,14 @@ MAX_SENTENCE = 600  # characters; longer runs are cut (see `_wrap`)
 _OPEN_QUOTES = "\u201c\u2018"
 _CLOSE_QUOTES = "\u201d\u2019"
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
-# digit or opening quote.
-_BOUNDARY = re.compile(r"[.!?]+[\"\u201d\u2019')\]]*(?=\s+[\"\u201c\u2018(\[]?[A-Z0-9])")
+# digit or opening quote. The lookbehind starts a match only at the first mark of a run: a
+# match from inside the run would end at the same place, and trying each start costs
+# quadratic time on a long run of dots. (It follows the first mark so the regex engine can
+# still skip ahead to the next mark.)
+_BOUNDARY = re.compile(
+    r"[.!?](?<![.!?][.!?])[.!?]*[\"\u201d\u2019')\]]*(?=\s+[\"\u201c\u2018(\[]?[A-Z0-9])"
+)
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _ABBREVIATIONS = frozenset(
     [
         "mr",
@@ -88,10 +94,14 @@ def _is_abbreviation(text: str, cut: int) -> bool:
     """Is the '.' ending at `cut` part of an abbreviation ("Mr.", "U.N.", "J.")?"""
     if text[cut - 1] != ".":
         return False
-    word = re.search(r"([A-Za-z.]+)\.$", text[:cut])
-    if word is None:
+    # The run of letters and dots that ends at the '.', read backwards from it: searching the
+    # whole prefix for it at every boundary cost quadratic time on a long line.
+    begin = cut - 1
+    while begin > 0 and text[begin - 1] in _WORD_CHARS:
+        begin -= 1
+    w = text[begin : cut - 1]
+    if not w:
         return False
-    w = word.group(1)
     return w.lower() in _ABBREVIATIONS or "." in w or (len(w) == 1 and w.isupper())
 
 

@@ -97,8 +97,26 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _resolve(text: str, published: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
-    low = text.lower()
+Span = tuple[dt.date | None, dt.date | None]
+# Relative spans for "the coming/past days|weeks"; months and years go by calendar months.
+_SHORT_SPANS = {"days": dt.timedelta(days=7), "weeks": dt.timedelta(weeks=3)}
+_LONG_SPANS = {"months": 3, "years": 36}
+
+
+def resolve(text: str, published: dt.date | None) -> Span:
+    """Start and end dates of an expression, or (None, None) when they cannot be known.
+
+    Near the ends of the calendar (published 9999-12-31 and "in the coming weeks", or
+    0001-01-01 and "last Monday") the arithmetic leaves `datetime`'s range: such a date is
+    unresolvable, never an error.
+    """
+    try:
+        return _resolve(text, published)
+    except (OverflowError, ValueError):
+        return None, None
+
+
+def _resolve(text: str, published: dt.date | None) -> Span:
     years = [int(y) for y in re.findall(rf"\b{_YEAR}\b", text)]
     months = [
         _MONTHS[m.lower().rstrip(".")]
@@ -106,59 +124,71 @@ def _resolve(text: str, published: dt.date | None) -> tuple[dt.date | None, dt.d
         if m.lower().rstrip(".") in _MONTHS
     ]
     clock = re.search(r"\b(?:[01]?\d|2[0-3])[:.][0-5]\d\b", text)
-    day_match = re.search(rf"(?<![\d:.])\b({_DAY})\b(?![:.]\d)", re.sub(rf"\b{_YEAR}\b", "", text))
-
     if months:
-        day = int(re.sub(r"\D", "", day_match.group(1))) if day_match and len(months) == 1 else None
-        year = years[-1] if years else None
-        if year is None:
-            if published is None:
-                return None, None
-            year = _nearest_year(months[0], day or 15, published)
-        try:
-            if day is not None:
-                d = dt.date(year, months[0], day)
-                return d, d
-            first, last = months[0], months[-1]
-            end_year = year + 1 if last < first else year
-            return dt.date(year, first, 1), _month_end(end_year, last)
-        except ValueError:
-            return None, None
+        return _resolve_months(text, months, years, published)
     if years and not clock:
-        if re.search(r"\d{4}s\b", low):
+        if re.search(r"\d{4}s\b", text.lower()):
             return dt.date(years[0], 1, 1), dt.date(years[0] + 9, 12, 31)
         return dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     if published is None:
         return None, None
+    return _resolve_relative(text, published, clock is not None)
+
+
+def _resolve_months(
+    text: str, months: list[int], years: list[int], published: dt.date | None
+) -> Span:
+    """A month named: "on February 23", "June 2024", "July or August"; a day or whole months."""
+    day_match = re.search(rf"(?<![\d:.])\b({_DAY})\b(?![:.]\d)", re.sub(rf"\b{_YEAR}\b", "", text))
+    day = int(re.sub(r"\D", "", day_match.group(1))) if day_match and len(months) == 1 else None
+    year = years[-1] if years else None
+    if year is None:
+        if published is None:
+            return None, None
+        year = _nearest_year(months[0], day or 15, published)
+    try:
+        if day is not None:
+            d = dt.date(year, months[0], day)
+            return d, d
+        first, last = months[0], months[-1]
+        end_year = year + 1 if last < first else year
+        return dt.date(year, first, 1), _month_end(end_year, last)
+    except ValueError:
+        return None, None
+
+
+def _resolve_relative(text: str, published: dt.date, clock: bool) -> Span:
+    """Weekdays, "the coming/past months", "today", a clock time; the rest to dateparser."""
+    low = text.lower()
     for name, wd in _WEEKDAYS.items():
         if name in low:
-            back = (published.weekday() - wd) % 7
-            ahead = (wd - published.weekday()) % 7
-            if "next" in low:
-                d = published + dt.timedelta(days=ahead or 7)
-            elif "last" in low:
-                d = published - dt.timedelta(days=back or 7)
-            else:
-                d = (
-                    published - dt.timedelta(days=back)
-                    if back <= ahead
-                    else published + dt.timedelta(days=ahead)
-                )
+            d = _weekday(low, wd, published)
             return d, d
     unit = re.search(r"(days|weeks|months|years)", low)
     if unit and re.search(r"coming|next|following", low):
-        span = {"days": dt.timedelta(days=7), "weeks": dt.timedelta(weeks=3)}
-        if unit.group(1) in span:
-            return published, published + span[unit.group(1)]
-        return published, _add_months(published, 3 if unit.group(1) == "months" else 36)
+        if unit.group(1) in _SHORT_SPANS:
+            return published, published + _SHORT_SPANS[unit.group(1)]
+        return published, _add_months(published, _LONG_SPANS[unit.group(1)])
     if unit and re.search(r"recent|past|last", low):
-        span = {"days": dt.timedelta(days=7), "weeks": dt.timedelta(weeks=3)}
-        if unit.group(1) in span:
-            return published - span[unit.group(1)], published
-        return _add_months(published, -3 if unit.group(1) == "months" else -36), published
+        if unit.group(1) in _SHORT_SPANS:
+            return published - _SHORT_SPANS[unit.group(1)], published
+        return _add_months(published, -_LONG_SPANS[unit.group(1)]), published
     if clock or re.search(r"\b(?:today|tonight)\b", low):
         return published, published
     return _dateparser(text, published)
+
+
+def _weekday(low: str, wd: int, published: dt.date) -> dt.date:
+    """A weekday: "next Friday", "last Friday", or "on Friday" (the nearest either way)."""
+    back = (published.weekday() - wd) % 7
+    ahead = (wd - published.weekday()) % 7
+    if "next" in low:
+        return published + dt.timedelta(days=ahead or 7)
+    if "last" in low:
+        return published - dt.timedelta(days=back or 7)
+    if back <= ahead:
+        return published - dt.timedelta(days=back)
+    return published + dt.timedelta(days=ahead)
 
 
 def _dateparser(text: str, published: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -211,6 +241,6 @@ def find(text: str, published: dt.date | None) -> list[Found]:
         if prefix is not None and not core.lower().startswith(("in ", "at ", "by ", "as of")):
             start = prefix.start()
         phrase = text[start : m.end()].strip()
-        begin, end = _resolve(phrase, published)
+        begin, end = resolve(phrase, published)
         out.append(Found(phrase, start, Timeframe(text=phrase, start=begin, end=end)))
     return out

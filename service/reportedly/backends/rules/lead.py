@@ -1,4 +1,5 @@
-"""Headline and summary by extraction: nothing is written that the article does not say."""
+"""The rules' headline and lead (the draft's summary) by extraction: nothing is written that the
+article does not say."""
 
 from __future__ import annotations
 
