@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportedly.backends.base import Article
-from reportedly.backends.rules import attribution, confidence, nlp, segment, timeframes
-from reportedly.backends.rules import lead as summary  # the module was summary.py
+from reportedly.backends.rules import attribution, confidence, lead, nlp, segment, timeframes
 from reportedly.backends.rules.attribution import Attribution
 from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS, OFFICIAL_GROUPS
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
@@ -42,8 +41,8 @@ def extract(article: Article) -> Draft:
     docs = nlp.annotate([s.text for s in sents], [attribution.may_attribute(s.text) for s in sents])
     entities = Entities()
     claims: list[DraftClaim] = []
-    lead: list[str] = []
-    headline = summary.headline(article.title, sents)
+    opening: list[str] = []  # the first claim sentences, for the summary
+    headline = lead.headline(article.title, sents)
     carry = _Carry()
     for k, (s, doc) in enumerate(zip(sents, docs, strict=True)):
         if not _is_claim_sentence(s, doc, headline):
@@ -54,16 +53,16 @@ def extract(article: Article) -> Draft:
         # Names in this sentence become known first ("NIS" after "... Service (NIS)");
         # pronouns still resolve only to names before them.
         entities.observe(doc, s.start)
-        skip = summary.strip_dateline(s.text)
+        skip = lead.strip_dateline(s.text)
         writer = _Writer(article, s, doc, entities, skip)
         claims.extend(_sentence_claims(writer, carry))
         speaker = _lead_in_speaker(writer, sents, k)
         if speaker is not None:
             carry.lead_in, carry.lines = speaker, _lead_in_lines(sents, k)
-        if len(lead) < 3:
-            lead.append(s.text[skip:])
+        if len(opening) < 3:
+            opening.append(s.text[skip:])
     claims = _news_first(_one_name_per_person(_unique(claims), entities))
-    return Draft(headline=headline, summary=summary.summarize(lead), claims=claims)
+    return Draft(headline=headline, summary=lead.summarize(opening), claims=claims)
 
 
 # The reporter's background: what a thing is, where it lies, when it was founded.
@@ -264,7 +263,7 @@ def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
 def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
     text = s.text.strip()
     # A paragraph of its own ending "X said:" looks like a heading but opens a quotation.
-    heading = summary.is_heading(s) and not (text.endswith(":") and _speech_root(doc) is not None)
+    heading = lead.is_heading(s) and not (text.endswith(":") and _speech_root(doc) is not None)
     if heading or text == headline or segment.looks_like_furniture(text):
         return False
     if re.search(r"\?[\"'\u201d\u2019]?$", text):
