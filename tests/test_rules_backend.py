@@ -153,7 +153,9 @@ def test_chunks_change_no_annotation(
 ) -> None:
     texts = [s.text for s in sentences(clean(samples[SAMPLE_NAMES[2]]))] * 3
     parse = [i % 3 != 1 for i in range(len(texts))]
+    monkeypatch.setattr(nlp, "WHOLE_CHARS", 0)  # in turns, however short
     chunked = _annotations(nlp.annotate(texts, parse))
+    assert len(nlp._chunks(texts, nlp.CHUNK_CHARS)) > 1
     monkeypatch.setattr(nlp, "CHUNK_CHARS", 10**9)
     assert chunked == _annotations(nlp.annotate(texts, parse))
     assert len(nlp._chunks(texts, nlp.CHUNK_CHARS)) == 1

@@ -21,11 +21,12 @@ _UNUSED = ("lemmatizer", "attribute_ruler")
 
 _lock = threading.Lock()
 _nlp: Any = None
-# Text per turn at the pipeline (see `annotate`): about 50 ms of work on our machine, so a
-# short article waiting behind a long one waits about that long. Smaller turns cost
-# throughput (2,000 characters: the rules bench fell from 2.1x to 1.8x spaCy alone, as a
-# typical article no longer went through the network in one batch).
-CHUNK_CHARS = 5_000
+# Text per turn at the pipeline (see `annotate`): about 20 ms of work on our machine, so a
+# short article waiting behind a long one waits about that long. Turns cost throughput (the
+# network is fastest on a whole batch: in 2,000-character turns the rules bench fell from
+# 2.1x to 1.8x spaCy alone), so an article up to WHOLE_CHARS goes through in one turn.
+CHUNK_CHARS = 2_000
+WHOLE_CHARS = 10_000
 
 
 class _FairLock:
@@ -123,7 +124,7 @@ def annotate(texts: Sequence[str], parse: Sequence[bool] | None = None) -> list[
     is a real share of the time. The parser reads the shared tok2vec output from
     `doc.tensor`, so it can run on a subset of the docs the tok2vec ran on.
 
-    The texts go through in chunks of about `CHUNK_CHARS`, one turn at the pipeline each, so
+    The texts of a long article go through in chunks of about `CHUNK_CHARS`, one turn at the pipeline each, so
     a 200,000-character article lets the short requests that arrive meanwhile through between
     its chunks instead of holding the pipeline for its whole run. Each doc's annotation does
     not depend on the others in its batch, so the chunks change nothing in the output. With
@@ -133,7 +134,8 @@ def annotate(texts: Sequence[str], parse: Sequence[bool] | None = None) -> list[
     nlp = load()
     wanted = list(parse) if parse is not None else [True] * len(texts)
     docs: list[Any] = []
-    for lo, hi in _chunks(texts, CHUNK_CHARS):
+    whole = sum(map(len, texts)) <= WHOLE_CHARS
+    for lo, hi in _chunks(texts, WHOLE_CHARS if whole else CHUNK_CHARS):
         with _turn:
             docs.extend(_annotate(nlp, texts[lo:hi], wanted[lo:hi]))
     return docs
