@@ -39,6 +39,8 @@ TEXT = (
     / "texts"
     / "002_360a8df881062be0.txt"
 ).read_text(encoding="utf-8")
+# A quoting prompt, so the service and the direct call ask for the same reply (QuotedReply).
+BODY = {"text": TEXT, "prompt": "claims@2"}
 QUOTE = (
     "According to NIS Director Ji Jae-ryeol, who briefed lawmakers, the troop deployment is "
     "expected to involve several thousand North Korean soldiers."
@@ -168,7 +170,7 @@ async def main(rounds: int) -> None:
 
         async def call_service(url: str) -> float:
             started = time.perf_counter()
-            await post(url, "/v1/summaries", {"text": TEXT})
+            await post(url, "/v1/summaries", BODY)
             return time.perf_counter() - started
 
         async def burst(call: Callable[[], Awaitable[float]]) -> tuple[float, float]:
@@ -196,7 +198,7 @@ async def main(rounds: int) -> None:
         with service(fake_url, tmp, cache=True) as url:
             await call_service(url)  # fills the cache
             hits = [await call_service(url) for _ in range(rounds)]
-            last = await post(url, "/v1/summaries", {"text": TEXT})
+            last = await post(url, "/v1/summaries", BODY)
             assert last["meta"]["cached"], "a repeated request must be a cache hit"
 
     s50, s95 = pct(service_times, 0.5), pct(service_times, 0.95)
