@@ -98,7 +98,11 @@ def test_valid_reply_is_grounded_with_offsets_into_the_sent_text(
     [only] = body["claims"]
     [evidence] = only["evidence"]
     assert CLEAN[evidence["start"] : evidence["end"]] == evidence["quote"] == JI_SENTENCE
-    assert only["source"] == {"name": "Ji Jae-ryeol, NIS Director", "type": "person"}
+    assert only["source"] == {
+        "name": "Ji Jae-ryeol, NIS Director",
+        "type": "person",
+        "aliases": [],
+    }
     meta = body["meta"]
     assert meta["backend"] == "llm" and meta["model"] == "test-model"
     assert meta["prompt"].startswith("claims@") and len(meta["prompt_hash"]) >= 12

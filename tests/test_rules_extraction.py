@@ -249,6 +249,15 @@ def test_title_led_name_and_its_later_surname_and_pronoun_are_one_person() -> No
     assert [c.source.type for c in draft.claims] == ["person"] * 3
     assert [c.source.name.split(",")[0] for c in draft.claims] == ["Anja Richter"] * 3
     assert draft.claims[0].source.name == "Anja Richter, Chief Financial Officer"
+    # The names the merged claims had are the canonical name's aliases.
+    assert {alias for c in draft.claims for alias in c.source.aliases} == {"Anja Richter"}
+    assert all(c.source.aliases == ["Anja Richter"] for c in draft.claims)
+
+
+def test_a_reply_schema_never_asks_a_model_for_aliases() -> None:
+    from reportedly.replies import QuotedReply
+
+    assert "aliases" not in QuotedReply.model_json_schema()["$defs"]["Source"]["properties"]
 
 
 def test_a_name_in_a_prepositional_phrase_is_not_the_speaker() -> None:

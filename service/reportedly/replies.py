@@ -108,6 +108,13 @@ class QuotedReply(Reply):
     summary: str = Field(description="Two or three neutral sentences summarising the article.")
     claims: list[QuotedClaim]
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super().model_json_schema(*args, **kwargs)
+        # A source's aliases are the service's to fill in, not the model's to invent.
+        schema.get("$defs", {}).get("Source", {}).get("properties", {}).pop("aliases", None)
+        return schema
+
     def to_draft(self, sentences: SentenceIndex | None = None) -> Draft:
         return Draft(
             headline=self.headline,

@@ -45,6 +45,14 @@ class Source(BaseModel):
             "'author' when the reporter states it in their own voice."
         )
     )
+    # In the record only: no reply schema asks a model for it (see reportedly.replies).
+    aliases: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Other names the article gives this source that `name` stands for in this "
+            "response (a surname, a title alone); empty when none were merged."
+        ),
+    )
 
 
 class Timeframe(BaseModel):

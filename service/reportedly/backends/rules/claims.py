@@ -84,8 +84,10 @@ def _news_first(claims: list[DraftClaim]) -> list[DraftClaim]:
 
 def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[DraftClaim]:
     """Every claim by one person names them the same way: the fullest "Name, Role" the
-    article gives, whichever sentence (a surname, a pronoun, a title) the claim came from."""
+    article gives, whichever sentence (a surname, a pronoun, a title) the claim came from,
+    with the other names those claims had as its aliases."""
     fullest: dict[str, str] = {}
+    names: dict[str, set[str]] = {}
     for c in claims:
         base = _person_base(c.source, entities)
         if base is None:
@@ -94,11 +96,15 @@ def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[D
         name = f"{base}, {role}" if role else base
         if len(name) > len(fullest.get(base, "")):
             fullest[base] = name
+        names.setdefault(base, set()).add(c.source.name)
     out = []
     for c in claims:
         base = _person_base(c.source, entities)
-        if base is not None and fullest[base] != c.source.name:
-            c = c.model_copy(update={"source": Source(name=fullest[base], type="person")})
+        if base is not None:
+            aliases = sorted(names[base] - {fullest[base]})
+            c = c.model_copy(
+                update={"source": Source(name=fullest[base], type="person", aliases=aliases)}
+            )
         out.append(c)
     return out
 
