@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema, JsonSchemaMode
-
 from reportedly.replies import QuotedReply, SentenceReply
 
 # Room for the longest reply `BOUNDS` allow in practice; the reply and a re-ask's copy of it
@@ -57,21 +55,8 @@ class BoundedReply(QuotedReply):
     """`QuotedReply`, validated as one, whose JSON schema carries `BOUNDS` for the grammar."""
 
     @classmethod
-    def model_json_schema(
-        cls,
-        by_alias: bool | None = None,
-        ref_template: str = DEFAULT_REF_TEMPLATE,
-        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
-        mode: JsonSchemaMode = "validation",
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        schema = super().model_json_schema(
-            by_alias=by_alias,
-            ref_template=ref_template,
-            schema_generator=schema_generator,
-            mode=mode,
-            **kwargs,
-        )
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema = super().model_json_schema(*args, **kwargs)
         schema["title"] = "QuotedReply"
         return _bound(schema)
 
@@ -82,21 +67,8 @@ class BoundedSentenceReply(SentenceReply):
     cannot write an id that is not in the article."""
 
     @classmethod
-    def model_json_schema(
-        cls,
-        by_alias: bool | None = None,
-        ref_template: str = DEFAULT_REF_TEMPLATE,
-        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
-        mode: JsonSchemaMode = "validation",
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        schema = super().model_json_schema(
-            by_alias=by_alias,
-            ref_template=ref_template,
-            schema_generator=schema_generator,
-            mode=mode,
-            **kwargs,
-        )
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema = super().model_json_schema(*args, **kwargs)
         props = schema["properties"]
         props["claims"]["maxItems"] = BOUNDS["claims"]
         props["summary"]["maxLength"] = BOUNDS["summary_chars"]
