@@ -86,10 +86,10 @@ def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[D
     """Every claim by one person names them the same way: the fullest "Name, Role" the
     article gives, whichever sentence (a surname, a pronoun, a title) the claim came from,
     with the other names those claims had as its aliases."""
+    bases = [_person_base(c.source, entities) for c in claims]
     fullest: dict[str, str] = {}
     names: dict[str, set[str]] = {}
-    for c in claims:
-        base = _person_base(c.source, entities)
+    for c, base in zip(claims, bases, strict=True):
         if base is None:
             continue
         role = c.source.name.partition(", ")[2] or entities.people.role(base)
@@ -98,8 +98,7 @@ def _one_name_per_person(claims: list[DraftClaim], entities: Entities) -> list[D
             fullest[base] = name
         names.setdefault(base, set()).add(c.source.name)
     out = []
-    for c in claims:
-        base = _person_base(c.source, entities)
+    for c, base in zip(claims, bases, strict=True):
         if base is not None:
             aliases = sorted(names[base] - {fullest[base]})
             c = c.model_copy(
