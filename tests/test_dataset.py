@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from reportedly.evals.dataset import DEFAULT_DATASET, FORMAT, Dataset, DatasetError, load_dataset
+from reportedly.evals.dataset import (
+    DEFAULT_DATASET,
+    FORMAT,
+    Dataset,
+    DatasetError,
+    bundled_datasets,
+    load_dataset,
+)
 from reportedly.schema import CONFIDENCES, SOURCE_TYPES
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
@@ -118,6 +125,20 @@ def test_wikinews_cases_carry_their_licence(bundled: Dataset) -> None:
         assert case.metadata.get("licence"), case.id
         if case.id.startswith("wikinews-"):
             assert "CC BY 2.5" in case.metadata["licence"]
+
+
+def test_splits_share_no_article_and_every_wikinews_case_carries_its_licence() -> None:
+    # A held-out split is only held out if no article (by id or by text) is also in dev.
+    splits = {name: load_dataset(path) for name, path in bundled_datasets().items()}
+    assert set(splits) == {"samples", "dev", "test"}
+    seen: dict[str, str] = {}
+    for name, dataset in splits.items():
+        for case in dataset.cases:
+            for key in (case.id, case.text):
+                assert key not in seen, f"{case.id} is in both {seen.get(key)} and {name}"
+                seen[key] = name
+            if case.id.startswith("wikinews-"):
+                assert "CC BY 2.5" in case.metadata["licence"], case.id
 
 
 @pytest.mark.skipif(not SHARED_SAMPLES.is_dir(), reason="../shared/samples not beside the repo")
