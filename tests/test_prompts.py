@@ -21,7 +21,7 @@ RECORDED_TEXT_HASHES = {
     "claims@1": "dac5ffe4373bb58c",
     "claims@2": "747f32f321847dd6",
     "claims@3": "c81861c78ad6c4da",
-    "claims@4": "fe491d632f593675",
+    "claims@4": "a2ebc687eb7cac76",
 }
 
 GOOD_BODY = """[system]
@@ -101,9 +101,9 @@ def test_v4_keeps_v3s_rules_in_fewer_tokens(shipped: PromptRegistry) -> None:
         assert rule in text
     for kind in ("person", "government", "organization", "media", "document", "unnamed"):
         assert kind in text
-    assert "author (reporter's own voice)" in text and "name the group" in text
+    assert "own voice; name \"author\"" in text and "name the group" in text
     assert "YYYY-MM-DD" in text and "Published date" in text and "summary:" in text
-    assert user["content"].endswith("</article>")
+    assert user["content"].endswith("Claims with sentence ids, then headline and summary.")
     [v3_system, v3_user] = v3.render(article="#1 A. #2 B.", published="2024-05-01")
     assert len(text) + len(user["content"]) < 0.8 * (
         len(v3_system["content"]) + len(v3_user["content"])
