@@ -101,7 +101,7 @@ def test_v4_keeps_v3s_rules_in_fewer_tokens(shipped: PromptRegistry) -> None:
         assert rule in text
     for kind in ("person", "government", "organization", "media", "document", "unnamed"):
         assert kind in text
-    assert "own voice; name \"author\"" in text and "name the group" in text
+    assert 'own voice; name "author"' in text and "name the group" in text
     assert "YYYY-MM-DD" in text and "Published date" in text and "summary:" in text
     assert user["content"].endswith("Claims with sentence ids, then headline and summary.")
     [v3_system, v3_user] = v3.render(article="#1 A. #2 B.", published="2024-05-01")
