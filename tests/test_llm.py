@@ -504,6 +504,16 @@ async def test_backend_plan_names_prompt_and_fingerprints_the_run(
         backend.plan("claims@7")
 
 
+def test_claims3_runs_keep_their_recorded_hash(prompts: PromptRegistry) -> None:
+    """claims@4 shares claims@3's reply schema; the schema is part of every run's hash, so
+    changing it for one would re-key the other's recorded runs and cache entries."""
+    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1500}
+    schema = SentenceReply.model_json_schema()
+    assert prompt_hash(prompts.get("claims@3"), schema, "gpt-4o-mini", params) == (
+        "b7c39d3c6952b72d"  # as computed before claims@4 existed
+    )
+
+
 async def test_backend_extract_sends_the_rendered_prompt(
     fake_llm: FakeLLM, make_client: Any, prompts: PromptRegistry
 ) -> None:
