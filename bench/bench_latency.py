@@ -7,7 +7,7 @@ the chunk it is sent and cites every second sentence (so output grows with the t
 its reply takes 0.3 s plus one output token per 1/rate s (default 100 tokens/s, a hosted
 model's pace), as a whole reply or as a stream of ~1-token deltas. Requests go through the
 service's own path (`pipeline.summarize`, `streaming.summarize_stream`, the default prompt
-and settings: REPORTEDLY_CHUNK_TOKENS=1350, REPORTEDLY_CHUNK_CONCURRENCY=8).
+and settings: REPORTEDLY_CHUNK_TOKENS=1300, REPORTEDLY_CHUNK_CONCURRENCY=8).
 
 1. A 40k-character article against a 4k one: wall time and prompt tokens (o200k, messages +
    tools as sent), next to the 40k article in one call (its time is modelled from its

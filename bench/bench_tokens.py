@@ -69,7 +69,7 @@ def gold_quoted(case: Case) -> dict[str, Any]:
             {
                 "who": c.who,
                 "claim": c.claim,
-                "source": c.source.model_dump(),
+                "source": c.source.model_dump(exclude={"aliases"}),  # the service fills aliases in
                 "timeframe": c.timeframe.model_dump(mode="json"),
                 "confidence": c.confidence,
                 "evidence": [e.quote for e in c.evidence],
@@ -90,7 +90,7 @@ def gold_cited(case: Case, index: SentenceIndex) -> dict[str, Any]:
         claim: dict[str, Any] = {
             "who": c.who,
             "claim": c.claim,
-            "source": c.source.model_dump(),
+            "source": c.source.model_dump(exclude={"aliases"}),  # the service fills aliases in
             "confidence": c.confidence,
             "evidence": ids,
         }

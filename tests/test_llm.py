@@ -482,7 +482,7 @@ async def test_backend_plan_names_prompt_and_fingerprints_the_run(
     assert newest.prompt is prompts.get("claims@4")  # resolved once, carried by the plan
     # The prompt declares its evidence style; the plan carries the reply model for it.
     assert (newest.reply, v1.reply) == (SentenceReply, QuotedReply)
-    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1350}
+    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1300}
     expected = prompt_hash(
         prompts.get("claims@4"), SentenceReply.model_json_schema(), "test-model", params
     )
