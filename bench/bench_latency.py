@@ -1,13 +1,13 @@
 """Long articles and streaming against a fake endpoint whose replies take time per token.
 
-    .venv/bin/python -m bench.bench_latency [--rate 100]
+    .venv/bin/python -m bench.bench_latency [--rate 100] [--chunk-tokens N] [--prompt claims@3]
 
 The fake endpoint (`tests/fakellm.py`) answers like a model: it reads the sentence ids of
 the chunk it is sent and cites every second sentence (so output grows with the text), and
 its reply takes 0.3 s plus one output token per 1/rate s (default 100 tokens/s, a hosted
 model's pace), as a whole reply or as a stream of ~1-token deltas. Requests go through the
-service's own path (`pipeline.summarize`, `streaming.summarize_stream`, claims@3, default
-settings: REPORTEDLY_CHUNK_TOKENS=1500, REPORTEDLY_CHUNK_CONCURRENCY=8).
+service's own path (`pipeline.summarize`, `streaming.summarize_stream`, the default prompt
+and settings: REPORTEDLY_CHUNK_TOKENS=1300, REPORTEDLY_CHUNK_CONCURRENCY=8).
 
 1. A 40k-character article against a 4k one: wall time and prompt tokens (o200k, messages +
    tools as sent), next to the 40k article in one call (its time is modelled from its
@@ -94,11 +94,13 @@ class Model:
         )
 
 
-async def run(fake: FakeLLM, settings: Settings, text: str, model: Model) -> dict[str, Any]:
+async def run(
+    fake: FakeLLM, settings: Settings, request: SummaryRequest, model: Model
+) -> dict[str, Any]:
     fake.always(Reply.computed(model))
     async with open_services(settings) as services:
         started = time.perf_counter()
-        summary = await summarize(services, SummaryRequest(text=text))
+        summary = await summarize(services, request)
         seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
@@ -106,17 +108,18 @@ async def run(fake: FakeLLM, settings: Settings, text: str, model: Model) -> dic
         "claims": len(summary.claims),
         "prompt": model.prompt_tokens,
         "completion": model.completion_tokens,
+        "prompt_ref": summary.meta.prompt,
     }
 
 
-async def stream(fake: FakeLLM, settings: Settings, text: str, model: Model) -> tuple[float, float]:
+async def stream(
+    fake: FakeLLM, settings: Settings, request: SummaryRequest, model: Model
+) -> tuple[float, float]:
     fake.always(Reply.computed(model))
     async with open_services(settings) as services:
         started = time.perf_counter()
         first = None
-        async for event in summarize_stream(
-            services, await prepare(services, SummaryRequest(text=text))
-        ):
+        async for event in summarize_stream(services, await prepare(services, request)):
             if event.name == "claim" and first is None:
                 first = time.perf_counter() - started
         total = time.perf_counter() - started
@@ -124,8 +127,10 @@ async def stream(fake: FakeLLM, settings: Settings, text: str, model: Model) -> 
     return first, total
 
 
-async def main(rate: float, chunk_tokens: int) -> None:
+async def main(rate: float, chunk_tokens: int, prompt: str | None) -> None:
     small, large = article(4_000), article(40_000)
+    ask_small = SummaryRequest(text=small, prompt=prompt)
+    ask_large = SummaryRequest(text=large, prompt=prompt)
     with tempfile.TemporaryDirectory() as tmp, FakeLLM() as fake:
         settings = Settings(
             llm_base_url=fake.base_url,
@@ -135,16 +140,16 @@ async def main(rate: float, chunk_tokens: int) -> None:
             chunk_tokens=chunk_tokens,
         )
         one_call = settings.model_copy(update={"chunk_tokens": 10**6})
-        await run(fake, settings, small, Model(rate, wait=False))  # warm up: SDK imports
-        r4 = await run(fake, settings, small, Model(rate))
-        r40 = await run(fake, settings, large, Model(rate))
-        single = await run(fake, one_call, large, Model(rate, wait=False))
+        await run(fake, settings, ask_small, Model(rate, wait=False))  # warm up: SDK imports
+        r4 = await run(fake, settings, ask_small, Model(rate))
+        r40 = await run(fake, settings, ask_large, Model(rate))
+        single = await run(fake, one_call, ask_large, Model(rate, wait=False))
         modelled = BASE_DELAY + single["completion"] / rate
-        s4 = await stream(fake, settings, small, Model(rate))
-        s40 = await stream(fake, settings, large, Model(rate))
+        s4 = await stream(fake, settings, ask_small, Model(rate))
+        s40 = await stream(fake, settings, ask_large, Model(rate))
 
     print(
-        f"fake endpoint: {BASE_DELAY} s + 1 token per {1000 / rate:.0f} ms; claims@3, "
+        f"fake endpoint: {BASE_DELAY} s + 1 token per {1000 / rate:.0f} ms; {r4['prompt_ref']}, "
         f"REPORTEDLY_CHUNK_TOKENS={chunk_tokens}"
     )
     print(
@@ -172,5 +177,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0, help="output tokens per second")
     parser.add_argument("--chunk-tokens", type=int, default=Settings().chunk_tokens)
+    parser.add_argument("--prompt", default=None, help="id@version (default: the newest)")
     args = parser.parse_args()
-    asyncio.run(main(args.rate, args.chunk_tokens))
+    asyncio.run(main(args.rate, args.chunk_tokens, args.prompt))

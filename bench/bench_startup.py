@@ -37,7 +37,7 @@ REPLY = {
             "claim": "The bridge would reopen on Monday.",
             "source": {"name": "officials", "type": "unnamed"},
             "confidence": "high",
-            "evidence": [1],  # the default prompt (claims@3) cites sentence ids
+            "evidence": [1],  # the default prompt (claims@4) cites sentence ids
         }
     ],
 }

@@ -5,7 +5,7 @@
 Each sample article goes through the real request path (`LLMBackend`, instructor, TOOLS
 mode) to a recording fake endpoint, which answers with the article's hand-labelled gold
 claims written in the reply format of the prompt version (quotes for claims@1/@2, sentence
-ids for claims@3). Tokens are counted offline with OpenAI's o200k encoding (`bpe-openai`):
+ids for claims@3 and @4). Tokens are counted offline with OpenAI's o200k encoding (`bpe-openai`):
 
 - prompt tokens = the messages' contents + the `tools` array as sent (compact JSON), the way
   the issue counted "messages + schema"; articles are rendered without their published
@@ -69,7 +69,7 @@ def gold_quoted(case: Case) -> dict[str, Any]:
             {
                 "who": c.who,
                 "claim": c.claim,
-                "source": c.source.model_dump(),
+                "source": c.source.model_dump(exclude={"aliases"}),  # the service fills aliases in
                 "timeframe": c.timeframe.model_dump(mode="json"),
                 "confidence": c.confidence,
                 "evidence": [e.quote for e in c.evidence],
@@ -90,7 +90,7 @@ def gold_cited(case: Case, index: SentenceIndex) -> dict[str, Any]:
         claim: dict[str, Any] = {
             "who": c.who,
             "claim": c.claim,
-            "source": c.source.model_dump(),
+            "source": c.source.model_dump(exclude={"aliases"}),  # the service fills aliases in
             "confidence": c.confidence,
             "evidence": ids,
         }

@@ -477,14 +477,14 @@ async def test_backend_plan_names_prompt_and_fingerprints_the_run(
 ) -> None:
     backend = llm_backend(make_client(), prompts, temperature=0.0)
     newest, v1 = backend.plan(None), backend.plan("claims@1")
-    assert (newest.backend, newest.model, newest.prompt_ref) == ("llm", "test-model", "claims@3")
+    assert (newest.backend, newest.model, newest.prompt_ref) == ("llm", "test-model", "claims@4")
     assert v1.prompt_ref == "claims@1"
-    assert newest.prompt is prompts.get("claims@3")  # resolved once, carried by the plan
+    assert newest.prompt is prompts.get("claims@4")  # resolved once, carried by the plan
     # The prompt declares its evidence style; the plan carries the reply model for it.
     assert (newest.reply, v1.reply) == (SentenceReply, QuotedReply)
-    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1500}
+    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1300}
     expected = prompt_hash(
-        prompts.get("claims@3"), SentenceReply.model_json_schema(), "test-model", params
+        prompts.get("claims@4"), SentenceReply.model_json_schema(), "test-model", params
     )
     assert newest.prompt_hash == expected
     assert v1.prompt_hash == prompt_hash(
@@ -502,6 +502,16 @@ async def test_backend_plan_names_prompt_and_fingerprints_the_run(
     assert other_mode.plan(None).prompt_hash != newest.prompt_hash
     with pytest.raises(UnknownPrompt):
         backend.plan("claims@7")
+
+
+def test_claims3_runs_keep_their_recorded_hash(prompts: PromptRegistry) -> None:
+    """claims@4 shares claims@3's reply schema; the schema is part of every run's hash, so
+    changing it for one would re-key the other's recorded runs and cache entries."""
+    params = {"temperature": 0.0, "mode": "tools", "retries": 2, "chunk_tokens": 1500}
+    schema = SentenceReply.model_json_schema()
+    assert prompt_hash(prompts.get("claims@3"), schema, "gpt-4o-mini", params) == (
+        "b7c39d3c6952b72d"  # as computed before claims@4 existed
+    )
 
 
 async def test_backend_extract_sends_the_rendered_prompt(

@@ -60,7 +60,7 @@ def settings(fake_llm: FakeLLM, tmp_path: Path) -> Settings:
         timeout=5.0,
         retries=1,
         cache_dir=tmp_path,
-        chunk_tokens=120,  # one paragraph (four sentences) per chunk
+        chunk_tokens=80,  # ten chunks: one paragraph (four sentences, 80 tokens) each
     )
 
 

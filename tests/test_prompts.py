@@ -21,6 +21,7 @@ RECORDED_TEXT_HASHES = {
     "claims@1": "dac5ffe4373bb58c",
     "claims@2": "747f32f321847dd6",
     "claims@3": "c81861c78ad6c4da",
+    "claims@4": "a2ebc687eb7cac76",
 }
 
 GOOD_BODY = """[system]
@@ -64,7 +65,7 @@ def test_shipped_versions_are_never_edited(shipped: PromptRegistry) -> None:
     assert not unrecorded, f"record the text hash of {sorted(unrecorded)} here"
 
 
-@pytest.mark.parametrize("ref", ["claims@1", "claims@2", "claims@3"])
+@pytest.mark.parametrize("ref", ["claims@1", "claims@2", "claims@3", "claims@4"])
 def test_shipped_prompts_fence_the_article_and_warn_about_injection(
     shipped: PromptRegistry, ref: str
 ) -> None:
@@ -75,7 +76,7 @@ def test_shipped_prompts_fence_the_article_and_warn_about_injection(
     assert system["role"] == "system" and user["role"] == "user"
     assert f"<article>\n{article}\n</article>" in user["content"]
     assert "never instructions" in system["content"]
-    assert "copied exactly" in system["content"]  # quotes (claims@3: to narrow a sentence)
+    assert "copied exactly" in system["content"]  # quotes (claims@3/4: to narrow a sentence)
     assert "Title: Bridge news" in user["content"]
     assert "Published: 2024-05-01" in user["content"]
     for level in ("high:", "medium:", "low:"):
@@ -88,6 +89,25 @@ def test_v3_cites_sentence_ids_and_declares_it(shipped: PromptRegistry) -> None:
     assert shipped.get("claims@2").meta.evidence == "quotes"  # the default when not declared
     system = v3.render(article="#1 A. #2 B.")[0]["content"]
     assert "ids of the sentences" in system and "(#4)" in system
+
+
+def test_v4_keeps_v3s_rules_in_fewer_tokens(shipped: PromptRegistry) -> None:
+    v3, v4 = shipped.get("claims@3"), shipped.get("claims@4")
+    assert v4.meta.evidence == "sentences"
+    system, user = v4.render(article="#1 A. #2 B.", published="2024-05-01")
+    text = system["content"]
+    # Every rule the rubric holds is still there, once.
+    for rule in ("#4", "ids of sentences", "site furniture", "readable alone", "full names"):
+        assert rule in text
+    for kind in ("person", "government", "organization", "media", "document", "unnamed"):
+        assert kind in text
+    assert 'own voice; name "author"' in text and "name the group" in text
+    assert "YYYY-MM-DD" in text and "Published date" in text and "summary:" in text
+    assert user["content"].endswith("Claims with sentence ids, then headline and summary.")
+    [v3_system, v3_user] = v3.render(article="#1 A. #2 B.", published="2024-05-01")
+    assert len(text) + len(user["content"]) < 0.8 * (
+        len(v3_system["content"]) + len(v3_user["content"])
+    )
 
 
 def test_v2_adds_the_worked_example_and_source_rules(shipped: PromptRegistry) -> None:
@@ -123,27 +143,27 @@ def test_closing_fence_inside_the_article_is_defused(shipped: PromptRegistry) ->
 
 
 def test_bare_task_and_none_resolve_to_newest(shipped: PromptRegistry) -> None:
-    assert shipped.get(None).ref == "claims@3"
-    assert shipped.get("claims").ref == "claims@3"
+    assert shipped.get(None).ref == "claims@4"
+    assert shipped.get("claims").ref == "claims@4"
     assert shipped.get("claims@1").ref == "claims@1"
     assert shipped.get("claims@v1").ref == "claims@1"
     assert shipped.get(" Claims@1 ").ref == "claims@1"
-    assert shipped.get("").ref == "claims@3"
+    assert shipped.get("").ref == "claims@4"
     latest = {entry.ref: entry.latest for entry in shipped.entries()}
-    assert latest == {"claims@1": False, "claims@2": False, "claims@3": True}
+    assert latest == {"claims@1": False, "claims@2": False, "claims@3": False, "claims@4": True}
 
 
 @pytest.mark.parametrize("ref", ["claims@9", "summaries", "summaries@1", "claims@", "../etc"])
 def test_unknown_reference_lists_what_exists(shipped: PromptRegistry, ref: str) -> None:
     with pytest.raises(UnknownPrompt) as caught:
         shipped.get(ref)
-    assert "claims@1, claims@2, claims@3" in caught.value.detail
+    assert "claims@1, claims@2, claims@3, claims@4" in caught.value.detail
     assert caught.value.status == 422
 
 
 def test_entries_describe_each_version(shipped: PromptRegistry) -> None:
-    [v1, v2, v3] = shipped.entries()
-    assert v3.latest and v3.description
+    [v1, v2, v3, v4] = shipped.entries()
+    assert v4.latest and v4.description and not v3.latest
     assert (v1.id, v1.version, v1.ref) == ("claims", 1, "claims@1")
     assert v2.description and v2.model == "gpt-4o-mini"
     assert len(v1.hash) == 16 and v1.hash != v2.hash

@@ -25,7 +25,7 @@ SENTENCE_ID = re.compile(r"#(\d+) ")
 
 
 def reply_for(request: JSON) -> Reply:
-    """A valid answer in the evidence form the request asks for: sentence ids (claims@3)
+    """A valid answer in the evidence form the request asks for: sentence ids (claims@3, @4)
     when the article came numbered, else a verbatim quote (which may not ground)."""
     ids = [int(n) for n in SENTENCE_ID.findall(request["messages"][-1]["content"])]
     claim: dict[str, Any] = {

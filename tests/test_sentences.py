@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
-from reportedly.chunks import Chunk, Merger, halves, split, uncovered
+from reportedly.chunks import (
+    ANSWER_TOKENS_PER_SENTENCE,
+    Chunk,
+    Merger,
+    halves,
+    split,
+    uncovered,
+)
 from reportedly.cleaning import clean
 from reportedly.replies import SentenceReply
 from reportedly.schema import Document, DraftClaim, Quote, Removed, Source
@@ -100,6 +108,63 @@ def test_a_paragraph_over_the_budget_splits_on_sentences() -> None:
     assert all(sum(index.tokens[c.first - 1 : c.last]) <= sum(index.tokens[:6]) for c in chunks)
     assert halves(chunks[0], index)[0].first == chunks[0].first
     assert halves(Chunk(3, 3, 0, 1), index) == []
+
+
+def uneven_index() -> SentenceIndex:
+    """Paragraphs of 1 to 7 sentences of different lengths, so greedy packing would leave a
+    small last chunk and equal chunks must be cut with care."""
+    paragraphs = []
+    for p in range(40):
+        words = " ".join(["word"] * (3 + (p * 7) % 11))
+        size = 1 + (p * 5) % 7
+        paragraphs.append(" ".join(f"Part {p}.{s} has {words} here." for s in range(size)))
+    return SentenceIndex.build(Document(text="\n\n".join(paragraphs)))
+
+
+def weight(index: SentenceIndex, chunk: Chunk) -> int:
+    return sum(n + ANSWER_TOKENS_PER_SENTENCE for n in index.tokens[chunk.first - 1 : chunk.last])
+
+
+@pytest.mark.parametrize("share", [2.5, 3.2, 5.9, 7.0])
+def test_chunks_are_as_many_as_the_budget_needs_and_of_equal_size(share: float) -> None:
+    index = uneven_index()
+    total = sum(index.tokens)
+    chunks = split(index, budget=int(total / share))
+    assert len(chunks) == math.ceil(total / int(total / share))
+    weights = [weight(index, c) for c in chunks]
+    mean_sentence = sum(weights) / sum(c.last - c.first + 1 for c in chunks)
+    # Equal to within about one sentence each way (a paragraph end is taken when that near).
+    assert max(weights) - min(weights) <= 2.5 * mean_sentence, weights
+    assert max(weights) <= 1.1 * sum(weights) / len(weights)
+
+
+def test_balanced_chunks_cover_the_text_once_with_one_seam_sentence_each() -> None:
+    index = uneven_index()
+    chunks = split(index, budget=sum(index.tokens) // 5)
+    assert chunks[0].first == 1 and chunks[-1].last == len(index)
+    for before, after in itertools.pairwise(chunks):
+        assert after.first == before.last  # the seam sentence, in both
+    for chunk in chunks:  # offsets are the whole text's, sentence for sentence
+        first, last = index.sentences[chunk.first - 1], index.sentences[chunk.last - 1]
+        assert (chunk.start, chunk.end) == (first.start, last.end)
+        assert index.text[chunk.start : chunk.end].startswith(f"Part {first.paragraph}.")
+        assert index.marked(chunk.first, chunk.last).startswith(f"#{chunk.first} ")
+
+
+def test_cuts_prefer_paragraph_ends_near_the_balanced_point_else_sentences() -> None:
+    # Ten paragraphs of four equal sentences into five chunks: every cut can be a paragraph
+    # end (two paragraphs a chunk, the seam aside).
+    index = long_index(paragraphs=10, sentences=4)
+    chunks = split(index, budget=sum(index.tokens) // 5)
+    assert len(chunks) == 5
+    for chunk in chunks[:-1]:
+        assert chunk.last % 4 == 0, chunks  # the last sentence of a paragraph
+    # Three paragraphs into two chunks: the middle is mid-paragraph, more than a sentence
+    # from either paragraph end, so the cut is at a sentence end there.
+    index = long_index(paragraphs=3, sentences=8)
+    first, second = split(index, budget=sum(index.tokens) // 2 + 1)
+    assert first.last % 8 != 0 and abs(first.last - 12) <= 1
+    assert second.first == first.last
 
 
 def test_uncovered_subtracts_what_other_chunks_read() -> None:

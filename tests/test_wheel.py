@@ -4,6 +4,7 @@ works from any directory. (`.ci/run` also installs it with its dependencies into
 from __future__ import annotations
 
 import json
+import os
 import site
 import subprocess
 import sys
@@ -50,16 +51,21 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # Without this run's PYTHONPATH: with `service` on it, pip finds the checkout's
+    # reportedly.egg-info (the wheel build writes it), calls the wheel installed and skips it.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
         check=True,
         capture_output=True,
+        env=env,
     )
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout.strip()
     # A plain path line: the directory joins sys.path, but its own .pth files (among them
     # this checkout's editable install) are not run.

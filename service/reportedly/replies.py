@@ -2,9 +2,9 @@
 
 A reply is not a `Draft`: it is shaped for the model and converted into the `Draft` that
 grounding checks. `QuotedReply` (claims@1, claims@2) asks for verbatim quotes, which the
-service then searches for; `SentenceReply` (claims@3) asks for the ids of numbered sentences
-(`reportedly.sentences`), which the service maps to exact offsets, so evidence cannot be
-invented. A prompt file says which one it uses (`evidence: quotes | sentences`). A reply
+service then searches for; `SentenceReply` (claims@3, claims@4) asks for the ids of numbered
+sentences (`reportedly.sentences`), which the service maps to exact offsets, so evidence
+cannot be invented. A prompt file says which one it uses (`evidence: quotes | sentences`). A reply
 model's JSON schema is part of every plan's hash, so a change here is a different run.
 """
 
@@ -129,7 +129,7 @@ class QuotedReply(Reply):
         )
 
 
-# --- claims@3: sentence ids -------------------------------------------------------------------
+# --- claims@3, claims@4: sentence ids --------------------------------------------------------
 
 
 class _LeanSchema(GenerateJsonSchema):

@@ -47,7 +47,7 @@ class LLMPlanner:
     replies: Mapping[EvidenceStyle, type[Reply]] = field(
         default_factory=lambda: {"quotes": QuotedReply, "sentences": SentenceReply}
     )
-    chunk_tokens: int = 1500
+    chunk_tokens: int = 1300  # Settings.chunk_tokens says why
     chunk_concurrency: int = 8
     task: str = "claims"
 
