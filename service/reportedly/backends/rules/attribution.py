@@ -28,6 +28,7 @@ from reportedly.backends.rules.lexicon import (
     BELIEF_OBJECTS,
     CLAIM_NOUNS,
     CUES,
+    HEARSAY_ADVERBS,
     HEARSAY_NOUNS,
     QUOTE_CUES,
     expand,
@@ -76,7 +77,10 @@ class Attribution:
 
 
 # Quote-only cues need quotation marks, which send a sentence to the parser anyway.
-_TRIGGERS = (CUES - QUOTE_CUES) | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
+# Hearsay adverbs too: the parser finds the verb "reportedly" hangs on.
+_TRIGGERS = (
+    (CUES - QUOTE_CUES) | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | HEARSAY_ADVERBS | {"according"}
+)
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -120,7 +124,7 @@ def _subtree(token: Token) -> list[Token]:
     return sorted(token.subtree, key=lambda t: t.i)
 
 
-def _trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
+def trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
     """Shrink a token range so it neither starts nor ends on a comma or conjunction."""
     while i < j and ((doc[i].is_punct and doc[i].text not in _QUOTE_CHARS) or doc[i].dep_ == "cc"):
         i += 1
@@ -374,5 +378,5 @@ def _set_clauses(doc: Doc, found: list[Attribution]) -> None:
         if a.speaker is not None and a.cue.dep_ != "conj" and a.speaker.i not in keep:
             keep |= {x.i for x in a.speaker.subtree}
         keep = {k for k in keep if k < cut}
-        i, j = _trim(doc, min(keep), max(keep) + 1)
+        i, j = trim(doc, min(keep), max(keep) + 1)
         a.clause = _balance_quotes(doc, i, j)

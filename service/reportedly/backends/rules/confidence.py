@@ -14,6 +14,7 @@ from typing import Any
 from reportedly.backends.rules.lexicon import (
     LOW_MODALS,
     LOW_PREDICATES,
+    LOW_VERBS,
     LOW_WORDS,
     MEDIUM_PHRASES,
     MEDIUM_PREDICATES,
@@ -34,6 +35,8 @@ def rate(tokens: Iterable[Token], belief_cue: bool = False, attributed: bool = F
     lowered = [t.lower_ for t in words]
     for t, low in zip(words, lowered, strict=True):
         if (low in LOW_MODALS and t.tag_ == "MD") or low in LOW_WORDS:
+            return "low"
+        if low in LOW_VERBS and t.tag_.startswith("VB"):
             return "low"
         if low in LOW_PREDICATES and t.dep_ != "amod":
             return "low"

@@ -89,12 +89,16 @@ CLAIM_NOUNS = frozenset(
 BELIEF_NOUNS = frozenset({"assessment", "belief", "view", "prediction", "estimate", "conclusion"})
 # Hearsay without an owner: "amid reports of ...", "there have been reports that ...".
 HEARSAY_NOUNS = _words("reports rumours rumors claims allegations")
+# A report the reporter relays without naming who made it: "He reportedly fled".
+HEARSAY_ADVERBS = _words("reportedly allegedly purportedly supposedly")
 
 # Confidence markers, matched on lower-cased tokens or phrases.
 LOW_MODALS = frozenset({"may", "might", "could"})
 LOW_WORDS = _words(
-    "possibly perhaps maybe unconfirmed speculated rumoured rumored purportedly conceivably suspect"
+    "possibly perhaps maybe unconfirmed speculated rumoured rumored purportedly conceivably"
 )
+# Low only as verbs: "I suspect it is worse" hedges, "the suspect fled" names a person.
+LOW_VERBS = _words("suspect speculate")
 # "possible" hedges only as a predicate ("it is possible that"), not "four possible drugs".
 LOW_PREDICATES = _words("possible")
 # Likewise "he is alleged to have" is an unconfirmed accusation, "alleged fraud" a label.

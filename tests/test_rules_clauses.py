@@ -1,0 +1,89 @@
+"""Rules 1.4: one claim per proposition inside a segmented sentence, and hearsay in the
+reporter's voice. Sentences written for these tests (not copied from any eval article)."""
+
+from __future__ import annotations
+
+from reportedly.backends.base import Article
+from reportedly.backends.rules.claims import extract
+from reportedly.schema import Document, Draft, DraftClaim
+
+
+def run(text: str) -> Draft:
+    return extract(Article(document=Document(text=text), clean_text=text, published=None))
+
+
+def only(draft: Draft, containing: str) -> DraftClaim:
+    found = [c for c in draft.claims if containing in c.evidence[0].text]
+    assert len(found) == 1, [c.evidence for c in draft.claims]
+    return found[0]
+
+
+def test_quote_introduced_by_its_speaker_is_one_claim_per_sentence() -> None:
+    text = (
+        'Harbour master Elena Ruiz said, "The pier will stay shut this week. '
+        'Divers found cracks in two pillars. We might reopen it in spring."'
+    )
+    draft = run(text)
+    assert len(draft.claims) == 3
+    assert all(c.source.name.startswith("Elena Ruiz") for c in draft.claims)
+    first, second, third = draft.claims
+    assert first.evidence[0].text.startswith("Harbour master Elena Ruiz said")
+    assert second.evidence[0].text == "Divers found cracks in two pillars."
+    assert second.confidence == "high"
+    assert third.confidence == "low"  # each sentence keeps its own hedge
+
+
+def test_semicolon_before_another_attribution_splits_the_sources() -> None:
+    text = (
+        "The ferry company denies the engine failed; according to the coastguard, "
+        "the crew sent a distress call at noon."
+    )
+    draft = run(text)
+    assert len(draft.claims) == 2
+    denial = only(draft, "ferry company")
+    call = only(draft, "distress call")
+    assert denial.evidence[0].text == "The ferry company denies the engine failed"
+    assert call.source.name.lower() == "coastguard"
+
+
+def test_semicolon_in_the_reporters_own_account_stays_one_claim() -> None:
+    text = "The first appeal failed; the court sent the case back to the tribunal."
+    draft = run(text)
+    assert len(draft.claims) == 1
+    assert draft.claims[0].source.type == "author"
+
+
+def test_but_with_a_new_subject_splits_the_reporter_from_the_source() -> None:
+    text = (
+        "The tenant moved out in March, but the landlord's lawyers have claimed "
+        "the flat was left damaged."
+    )
+    draft = run(text)
+    assert len(draft.claims) == 2
+    moved = only(draft, "moved out")
+    assert moved.source.type == "author"
+    assert "lawyers" not in moved.evidence[0].text
+    assert only(draft, "lawyers").source.type != "author"
+
+
+def test_and_without_comma_keeps_one_event_whole() -> None:
+    draft = run("Three carriages left the rails and two of them rolled down the slope.")
+    assert len(draft.claims) == 1
+
+
+def test_reportedly_in_the_reporters_voice_is_an_unnamed_medium_claim() -> None:
+    claim = only(run("The suspect reportedly fled across the border on a stolen scooter."), "fled")
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "medium"
+
+
+def test_accused_without_an_accuser_is_unnamed_hearsay() -> None:
+    claim = only(run("The builder is accused of skipping safety checks on the tower."), "accused")
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "medium"
+
+
+def test_allegedly_on_a_subordinate_verb_leaves_the_main_fact_to_the_reporter() -> None:
+    text = "A second man has been charged for allegedly selling the boat to the smugglers."
+    claim = only(run(text), "charged")
+    assert claim.source.type == "author"
