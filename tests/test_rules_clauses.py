@@ -87,3 +87,15 @@ def test_allegedly_on_a_subordinate_verb_leaves_the_main_fact_to_the_reporter() 
     text = "A second man has been charged for allegedly selling the boat to the smugglers."
     claim = only(run(text), "charged")
     assert claim.source.type == "author"
+
+
+def test_semicolon_bounds_what_each_cue_introduces() -> None:
+    text = (
+        "The ministry denies the two fires are linked; according to firefighters, "
+        "the second blaze started in a kitchen."
+    )
+    draft = run(text)
+    denial = only(draft, "denies")
+    assert denial.source.name.lower() == "ministry" or "ministry" in denial.source.name.lower()
+    assert denial.evidence[0].text == "The ministry denies the two fires are linked"
+    assert only(draft, "kitchen").source.name.lower() == "firefighters"

@@ -215,6 +215,7 @@ def find(doc: Doc, they: bool = False) -> list[Attribution]:
         att = _cue_verb(t, mask, they)
         if att is not None:
             found.append(att)
+    _keep_to_own_clause(doc, found, mask)
     found = _relay_beliefs(found)
     found = _drop_nested(found)
     if not found:
@@ -337,6 +338,23 @@ def _according(doc: Doc, according: Token) -> Attribution | None:
     named = [o for o in objects if o.ent_type_ in {"PERSON", "ORG"}]
     speaker = named[-1] if named else objects[-1]
     return Attribution(speaker, None, according, content, (0, len(doc)))
+
+
+def _keep_to_own_clause(doc: Doc, found: list[Attribution], mask: list[bool]) -> None:
+    """ "X denies A; according to Y, B": the parser often hangs the clause before a semicolon
+    on the verb after it, so one cue's content would swallow the other cue. What a cue
+    introduces stops at a semicolon outside quotation marks."""
+    semis = [t.i for t in doc if t.text == ";" and not mask[t.i]]
+    if not semis:
+        return
+    for a in found:
+        if a.cue is None:
+            continue
+        lo = max((k + 1 for k in semis if k < a.cue.i), default=0)
+        hi = min((k for k in semis if k > a.cue.i), default=len(doc))
+        # Nothing left on the cue's side ("reports describe speculation ..." once the parse
+        # hung "X denies ..." on it): its own clause is what it says.
+        a.content = [t for t in a.content if lo <= t.i < hi] or list(doc[lo:hi])
 
 
 def _drop_nested(found: list[Attribution]) -> list[Attribution]:
