@@ -99,3 +99,64 @@ def test_semicolon_bounds_what_each_cue_introduces() -> None:
     assert denial.source.name.lower() == "ministry" or "ministry" in denial.source.name.lower()
     assert denial.evidence[0].text == "The ministry denies the two fires are linked"
     assert only(draft, "kitchen").source.name.lower() == "firefighters"
+
+
+def test_rank_titles_before_a_name_make_a_person() -> None:
+    claim = only(run("Detective Constable Mara Quill stated that the van was stolen."), "van")
+    assert claim.source.type == "person"
+    assert claim.source.name.startswith("Mara Quill")
+
+
+def test_a_definite_office_with_a_proper_name_names_itself() -> None:
+    text = (
+        "The Lakeside Yacht Club opened a new pier. "
+        "The Keswick Sheriff's Office said the lake road was closed."
+    )
+    claim = only(run(text), "lake road")
+    assert claim.source.type == "government"
+    assert "Sheriff's Office" in claim.source.name
+
+
+def test_a_persons_own_lawyers_are_a_person_source() -> None:
+    text = "Tom Varley was charged on Monday. His lawyers argued he acted in self-defence."
+    claim = only(run(text), "lawyers")
+    assert claim.source.type == "person"
+    assert claim.confidence == "high"
+
+
+def test_speech_acts_whose_object_is_the_claim() -> None:
+    text = "A neighbour, Rosa Imber, described thick smoke and a loud bang."
+    assert only(run(text), "smoke").source.name.startswith("Rosa Imber")
+    text = "Ivo Brandt, a planner, disagreed with the council's traffic figures."
+    assert only(run(text), "figures").source.name.startswith("Ivo Brandt")
+    text = "Ivo Brandt contended the figures were out of date."
+    assert only(run(text), "contended").source.name.startswith("Ivo Brandt")
+
+
+def test_speculating_is_low() -> None:
+    claim = only(run("The engineers speculated the cable snapped in the cold."), "cable")
+    assert claim.confidence == "low"
+
+
+def test_an_outlet_relaying_its_anonymous_source_is_medium() -> None:
+    text = "The Daily Courier reported its source said the mayor had resigned."
+    claim = only(run(text), "resigned")
+    assert claim.source.name == "Daily Courier"
+    assert claim.confidence == "medium"
+
+
+def test_he_prefers_the_subject_his_sentence_led_with() -> None:
+    text = (
+        "Paul Okafor and Dana Wells were questioned. "
+        "Okafor denied the theft, but after reading Wells's statement he admitted taking the car."
+    )
+    claim = only(run(text), "he admitted")
+    assert claim.source.name.startswith("Paul Okafor")
+
+
+def test_a_surname_the_tagger_missed_still_leads_for_the_next_pronoun() -> None:
+    text = (
+        "Paul Okafor met the actor Sir John Hale in May. "
+        "Okafor was 19 at the time. He said the car was not his."
+    )
+    assert only(run(text), "He said").source.name.startswith("Paul Okafor")

@@ -28,6 +28,7 @@ from reportedly.backends.rules.lexicon import (
     BELIEF_OBJECTS,
     CLAIM_NOUNS,
     CUES,
+    DISAGREE,
     HEARSAY_ADVERBS,
     HEARSAY_NOUNS,
     QUOTE_CUES,
@@ -79,7 +80,13 @@ class Attribution:
 # Quote-only cues need quotation marks, which send a sentence to the parser anyway.
 # Hearsay adverbs too: the parser finds the verb "reportedly" hangs on.
 _TRIGGERS = (
-    (CUES - QUOTE_CUES) | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | HEARSAY_ADVERBS | {"according"}
+    (CUES - QUOTE_CUES)
+    | ANNOUNCE
+    | CLAIM_NOUNS
+    | HEARSAY_NOUNS
+    | HEARSAY_ADVERBS
+    | DISAGREE
+    | {"according"}
 )
 _WORD = re.compile(r"[a-z]+")
 
@@ -242,6 +249,8 @@ def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | N
         return None
     content = _content(t, mask) if t.lower_ in CUES else []
     if t.lower_ in QUOTE_CUES and not any(mask[c.i] for c in content):
+        if t.lower_ in DISAGREE and _main_verb(t) and _prep(t, "with"):
+            return Attribution(subject, None, t, [], (0, 0), whole=True)
         return None
     if content and content[0].lower_ in {"whether", "if"}:
         return None  # "declined to say whether X": X is not asserted
@@ -250,10 +259,17 @@ def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | N
         return Attribution(subject, None, t, content, (0, 0), belief=held)
     # A speech act is the claim only as the sentence's main verb ("China announced X"); as a
     # participle ("..., blaming weak demand") it trails the reporter's own sentence.
-    main_verb = t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT")
-    if t.lower_ in ANNOUNCE and main_verb and any(c.dep_ == "dobj" for c in t.children):
+    if t.lower_ in ANNOUNCE and _main_verb(t) and any(c.dep_ == "dobj" for c in t.children):
         return Attribution(subject, None, t, [], (0, 0), whole=True)
     return None
+
+
+def _main_verb(t: Token) -> bool:
+    return bool(t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT"))
+
+
+def _prep(t: Token, word: str) -> bool:
+    return any(c.dep_ == "prep" and c.lower_ == word for c in t.children)
 
 
 def _not_speaker(subject: Token, they: bool) -> bool:

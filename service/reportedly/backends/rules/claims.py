@@ -28,6 +28,7 @@ from reportedly.backends.rules.lexicon import (
     GROUP_NOUNS,
     HEARSAY_ADVERBS,
     OFFICIAL_GROUPS,
+    SPECULATE,
 )
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
 from reportedly.schema import Draft, DraftClaim, Quote, Source, Timeframe
@@ -42,6 +43,7 @@ _ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", ""})
 _HEARSAY_PASSIVES = frozenset(
     {"said", "thought", "believed", "reported", "rumoured", "rumored", "accused", "alleged"}
 )
+_ANONYMOUS = frozenset({"source", "sources", "insider", "insiders"})
 _PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"})
 
 
@@ -299,6 +301,16 @@ def _tag_after(doc: Doc, clause: tuple[int, int], words: list[Token]) -> bool:
     return not tagged(doc[clause[0] : words[0].i]) and tagged(doc[words[-1].i + 1 : clause[1]])
 
 
+def _relays_anonymous(a: Attribution) -> bool:
+    """ "The paper reported its source said ...": a named outlet relaying an unnamed source is
+    second-hand (medium), however plainly the outlet puts it."""
+    for cue in a.nested:
+        subject = attribution.cue_subject(cue)
+        if subject is not None and subject.lower_ in _ANONYMOUS and not subject.ent_type_:
+            return True
+    return False
+
+
 def _anchor(a: Attribution) -> int:
     """Where an attribution sits in its sentence: its cue, else its speaker."""
     if a.cue is not None:
@@ -361,7 +373,15 @@ class _Writer:
         source = self.source_of(a)
         belief = a.belief or any(n.lower_ in BELIEF for n in a.nested)
         speaker = a.speaker_tokens or (np_tokens(a.speaker) if a.speaker is not None else [])
-        partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker)
+        partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker) or _relays_anonymous(a)
+        if a.cue is not None and a.cue.lower_ in SPECULATE:
+            # "X speculated that ...": an open possibility to X (low), not X's belief.
+            return [c.model_copy(update={"confidence": "low"}) for c in self._stated(a, source)]
+        return self._stated(a, source, belief, partial)
+
+    def _stated(
+        self, a: Attribution, source: Source, belief: bool = False, partial: bool = False
+    ) -> list[DraftClaim]:
         if a.whole:
             i, j = a.clause
             return [self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)]

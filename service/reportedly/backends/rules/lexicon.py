@@ -47,7 +47,8 @@ SAY = expand(
     "say tell add state announce warn claim report confirm declare explain note insist argue "
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
     "allege write tweet post reiterate concede caution conclude recount indicate continue "
-    "remark describe testify urge promise pledge cite disagree respond reply recall observe find"
+    "remark describe testify urge promise pledge cite disagree respond reply recall observe find "
+    "contend"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
 BELIEF = expand(
@@ -57,6 +58,10 @@ BELIEF = expand(
 CUES = SAY | BELIEF
 # Beliefs whose object noun phrase is itself the claim: "reports suggest a criminal act".
 BELIEF_OBJECTS = expand("suggest predict expect forecast estimate fear")
+# A stance taken against something named: "X disagreed with the findings" is X's claim.
+DISAGREE = expand("disagree")
+# Speculation: what follows is an open possibility to its source (low, not medium).
+SPECULATE = expand("speculate")
 # Accusations: asserted, but as a charge still to be proved (medium, like a belief).
 ALLEGE = expand("allege accuse")
 # Verbs that attribute only what they introduce in quotation marks ("Ruiz continued, '...'"):
@@ -66,7 +71,7 @@ QUOTE_CUES = expand("continue remark respond reply disagree observe recall")
 # "the United States and South Korea have condemned these shipments"): the actor is the source.
 ANNOUNCE = expand(
     "announce confirm disclose acknowledge reveal deny report admit condemn dismiss criticise "
-    "criticize accuse praise express welcome reject blame urge promise pledge"
+    "criticize accuse praise express welcome reject blame urge promise pledge describe cite thank"
 )
 # Nouns that carry a claim in a clause: "X has issued a stark warning that ...".
 CLAIM_NOUNS = frozenset(
@@ -156,7 +161,7 @@ TITLE_WORDS = _words(
     "spokesman spokeswoman chairman chairwoman governor senator general commissioner ceo cfo coo "
     "head deputy prime foreign defence defense interior finance economy mayor ambassador judge "
     "professor prof dr inspector superintendent commander lieutenant colonel captain sergeant "
-    "managing"
+    "managing detective constable sheriff"
 )
 # Nouns for a company or body: "the carmaker said" means the company named before.
 ORG_NOUNS = _words(

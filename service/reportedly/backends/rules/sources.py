@@ -52,7 +52,7 @@ _GOV_NAMES = re.compile(
     r"council|parliament|congress|senate|kremlin|pentagon|white house|"
     r"intelligence|embassy|administration|agency|commission|court|authority|bureau|federal|"
     r"sheriff(?:'s)?|highway patrol|investigative committee|security service|prosecutors?|"
-    r"attorney general|district attorney)\b",
+    r"attorney general|district attorney|coroners?)\b",
     re.I,
 )
 # A web address as a name ("Harbourwatch.com") is a news site.
@@ -141,7 +141,24 @@ class Entities:
             if label == "PERSON":
                 persons.append((ent, name))
             self.mentions.append(Mention(name, label, offset + ent.start_char))
+        for span, name in self._known_names(doc):
+            persons.append((span, name))
+            self.mentions.append(Mention(name, "PERSON", offset + span.start_char))
+        persons.sort(key=lambda p: int(p[0].start))
         self.people.observe(doc, offset, persons)
+
+    def _known_names(self, doc: Doc) -> list[tuple[Any, str]]:
+        """Surnames of people met before that NER left unlabelled (it often misses a bare
+        surname opening a sentence: "Okafor was 19 at the time")."""
+        out: list[tuple[Any, str]] = []
+        inside = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+        for t in doc:
+            if t.tag_ != "NNP" or t.i in inside:
+                continue
+            known = self._alias.get(t.lower_)
+            if known is not None and known[1] == "PERSON":
+                out.append((doc[t.i : t.i + 1], known[0]))
+        return out
 
     def add_person(self, name: str, position: int) -> None:
         """A person the rules recognised where NER did not ("Chief Financial Officer X Y")."""
@@ -488,6 +505,17 @@ def _document(p: _Phrase, entities: Entities) -> Source | None:
     return Source(name=p.description, type="document" if p.definite else "unnamed")
 
 
+def _someones_people(p: _Phrase, entities: Entities) -> Source | None:
+    """ "his lawyers", "Ann Roe's legal team": the people acting for one identified person
+    are that person's own side, not an anonymous voice ("its spokesman" stays unnamed)."""
+    if p.low not in PERSON_ROLES and p.low not in ORG_NOUNS:
+        return None
+    for c in p.head.children:
+        if c.dep_ == "poss" and (c.lower_ in {"his", "her"} or c.ent_type_ == "PERSON"):
+            return Source(name=p.description, type="person")
+    return None
+
+
 def _unnamed_role(p: _Phrase, entities: Entities) -> Source | None:
     if p.low in PERSON_ROLES:
         return Source(name=p.description, type="unnamed")
@@ -553,6 +581,10 @@ def _body_noun(p: _Phrase, entities: Entities) -> Source | None:
     if any(e.label_ in {"ORG", "GPE", "NORP"} for e in p.ents):
         body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(p.description)
         return Source(name=p.description, type=body)  # "South Korea's intelligence agency"
+    if p.definite and any(t.tag_ == "NNP" for t in p.tokens if t.i != p.head.i):
+        # "The Keswick Sheriff's Office", which NER missed: the phrase is the body's name.
+        kind: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(p.description)
+        return Source(name=p.description, type=kind)
     if p.definite:
         # "the agency", "the carmaker": the nearest organisation named before.
         org = entities.last(frozenset({"ORG"}), p.position)
@@ -578,6 +610,7 @@ _RULES: tuple[_Rule, ...] = (
     _spokesperson,
     _document,
     _person_by_role,
+    _someones_people,
     _unnamed_role,
     _countries,
     _joint_bodies,
