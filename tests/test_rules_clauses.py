@@ -160,3 +160,34 @@ def test_a_surname_the_tagger_missed_still_leads_for_the_next_pronoun() -> None:
         "Okafor was 19 at the time. He said the car was not his."
     )
     assert only(run(text), "He said").source.name.startswith("Paul Okafor")
+
+
+def test_a_clause_with_its_own_subject_inside_what_is_said_is_a_second_claim() -> None:
+    text = (
+        "Constable Gary Lund said the drug spread in the town because it was cheap "
+        "and colours such as green were used as a brand by dealers."
+    )
+    draft = run(text)
+    assert len(draft.claims) == 2
+    assert all(c.source.name.startswith("Gary Lund") for c in draft.claims)
+    assert draft.claims[1].claim.startswith("Colours such as green")
+
+
+def test_an_act_and_a_statement_sharing_a_subject_are_two_claims() -> None:
+    text = "The embassy declined the request and said the family left on official advice."
+    draft = run(text)
+    assert len(draft.claims) == 2
+    said = only(draft, "family left")
+    assert "embassy" in said.source.name.lower()
+    assert "family" not in only(draft, "declined").evidence[0].text
+
+
+def test_a_quote_after_a_stance_is_split_per_sentence_with_its_speaker() -> None:
+    text = (
+        'Rita Osei, a marine biologist, disagreed with the survey: "The reef is '
+        'recovering. It is unlikely, in my view, that trawling caused the damage."'
+    )
+    draft = run(text)
+    assert len(draft.claims) == 2
+    assert all(c.source.name.startswith("Rita Osei") for c in draft.claims)
+    assert draft.claims[1].confidence == "medium"

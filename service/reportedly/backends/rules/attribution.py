@@ -171,8 +171,11 @@ def _content(cue: Token, mask: list[bool]) -> list[Token]:
         tokens = _parenthetical(cue)
     quoted = [t for t in cue.doc if mask[t.i]]
     # A quotation the complement sits in (or a quote with no complement) is the content:
-    # the parser often attaches only the quote's last sentence to the verb.
-    if quoted and all(mask[t.i] or t.is_punct for t in tokens):
+    # the parser often attaches only the quote's last sentence to the verb. So is a quote
+    # after the cue when all else the parse offers is the words before the cue (the
+    # speaker's: "X of Y, Z disagreed with this: "...").
+    after = bool(quoted) and quoted[0].i > cue.i
+    if quoted and all(mask[t.i] or t.is_punct or (after and t.i < cue.i) for t in tokens):
         return quoted
     return sorted(tokens, key=lambda t: t.i)
 

@@ -387,7 +387,10 @@ class _Writer:
             return [self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)]
         split = _second_predicate(a.content)
         if split is None:
-            return self.spoken(source, a.content, a.clause, belief, partial)
+            clause = clauses.second_clause(a.content, attribution.quoted_mask(self.doc))
+            if clause is None:
+                return self.spoken(source, a.content, a.clause, belief, partial)
+            split = [], clause
         subject, conj = split
         second = {t.i for t in conj.subtree}
         first = [

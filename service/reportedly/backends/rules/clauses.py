@@ -71,27 +71,49 @@ def independent(doc: Doc, mask: list[bool], cues: set[int]) -> list[tuple[int, i
     cuts = [c for c, end in zip(semis, ends, strict=True) if any(c <= k < end for k in cues)]
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is not None:
-        cuts.extend(_conjoined_clause(doc, root, mask))
+        cuts.extend(_conjoined_clause(doc, root, mask, cues))
     parts = split_range(0, len(doc), cuts)
     if len(parts) > 1 and all(_clause_like(doc, i, j) for i, j in parts):
         return parts
     return [(0, len(doc))]
 
 
-def _conjoined_clause(doc: Doc, root: Token, mask: list[bool]) -> list[int]:
+def _conjoined_clause(doc: Doc, root: Token, mask: list[bool], cues: set[int]) -> list[int]:
+    """Where "and"/"but" starts a second clause: one with a subject of its own after a
+    comma, or one that shares the subject when either verb is a cue ("The council refused
+    the permit and said the site was unsafe": an act, then a statement)."""
     out: list[int] = []
     for conj in root.children:
         if conj.dep_ != "conj" or conj.i < root.i or mask[conj.i]:
             continue
-        if not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children):
-            continue
         cc = next((c for c in root.children if c.dep_ == "cc" and root.i < c.i < conj.i), None)
-        if cc is None or cc.lower_ not in _JOINS or cc.i == 0 or doc[cc.i - 1].text != ",":
+        if cc is None or cc.lower_ not in _JOINS or cc.i == 0:
             continue
-        out.append(cc.i)
+        own_subject = any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
+        if (own_subject and doc[cc.i - 1].text == ",") or (
+            not own_subject and conj.tag_ in _FINITE and (root.i in cues or conj.i in cues)
+        ):
+            out.append(cc.i)
     return out
 
 
 def _clause_like(doc: Doc, i: int, j: int) -> bool:
     words = [t for t in doc[i:j] if not t.is_punct]
     return len(words) >= _MIN_WORDS and any(t.tag_ in _FINITE for t in doc[i:j])
+
+
+def second_clause(content: list[Token], mask: list[bool]) -> Token | None:
+    """ "(Gray said) the drug spread because it was cheap and dealers sold it widely": a
+    clause joined by "and"/"but" with a subject of its own is a second thing said. Its verb,
+    or None. Not inside quotation marks: a speaker's own sentence is one claim."""
+    ids = {t.i for t in content}
+    for t in content:
+        if t.dep_ != "conj" or not t.tag_.startswith("VB") or t.head.i not in ids or mask[t.i]:
+            continue
+        if not any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children):
+            continue
+        head = t.head
+        cc = [c for c in head.children if c.dep_ == "cc" and head.i < c.i < t.i]
+        if cc and cc[-1].lower_ in _JOINS and len(list(t.subtree)) >= _MIN_WORDS:
+            return t
+    return None

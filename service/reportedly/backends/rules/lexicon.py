@@ -111,7 +111,7 @@ MEDIUM_PREDICATES = _words("alleged")
 MEDIUM_WORDS = _words(
     "likely probably reportedly apparently presumably expected believed thought understanding "
     "seems appears preliminary estimated would suggests suggested think believe believes "
-    "suspected guess allegedly"
+    "suspected guess allegedly unlikely"
 )
 # "first reports suggested", "it is thought", "are said to": partial or second-hand.
 MEDIUM_PHRASES = (
@@ -119,6 +119,7 @@ MEDIUM_PHRASES = (
     "it is believed", "first reports", "early reports", "initial reports", "our understanding",
     "appears to", "seems to", "is likely", "are likely", "i hope", "we hope", "i think",
     "we think", "i believe", "we believe", "i expect", "we expect", "accused of",
+    "in my view", "in our view",
 )  # fmt: skip
 
 # Source nouns.
