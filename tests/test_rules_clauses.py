@@ -191,3 +191,37 @@ def test_a_quote_after_a_stance_is_split_per_sentence_with_its_speaker() -> None
     assert len(draft.claims) == 2
     assert all(c.source.name.startswith("Rita Osei") for c in draft.claims)
     assert draft.claims[1].confidence == "medium"
+
+
+def test_court_papers_are_document_sources() -> None:
+    text = (
+        "The Harlow Residents Association sued the council. "
+        "The complaint states that the road floods every winter."
+    )
+    claim = only(run(text), "floods")
+    assert claim.source.type == "document"
+    assert claim.source.name == "complaint"
+
+
+def test_an_outlet_named_in_apposition_and_later_as_the_website() -> None:
+    text = (
+        "One news site, Harbourwatch.com, claims the ferry was overloaded. "
+        "The website further reported the captain had resigned."
+    )
+    first = only(run(text), "overloaded")
+    later = only(run(text), "resigned")
+    assert first.source.name == later.source.name == "Harbourwatch.com"
+    assert first.source.type == later.source.type == "media"
+
+
+def test_an_outlet_relaying_unnamed_sources_in_its_own_words_is_medium() -> None:
+    text = "The Daily Courier claims police sources have linked the two fires."
+    assert only(run(text), "linked").confidence == "medium"
+
+
+def test_a_trailing_participle_speaks_for_the_main_subject() -> None:
+    text = (
+        'A neighbour watched from her balcony as the blaze spread, saying, "The roof went first."'
+    )
+    claim = only(run(text), "roof")
+    assert claim.source.name.lower() == "neighbour"

@@ -151,12 +151,23 @@ def _balance_quotes(doc: Doc, i: int, j: int) -> tuple[int, int]:
 
 def cue_subject(cue: Token) -> Token | None:
     subject = _subject(cue)
+    if subject is None and _trailing_participle(cue):
+        # "X described how the fire spread, saying ...": set off by a comma, the participle
+        # speaks for the main clause's subject, wherever the parser hung it.
+        root = next(t for t in cue.doc if t.dep_ == "ROOT")
+        subject = _subject(root) if root.i != cue.i else None
+        if subject is not None:
+            return subject
     hop = cue
     # A conjoined or participial cue borrows the subject of the verb it hangs on.
     while subject is None and hop.dep_ in {"conj", "advcl", "xcomp"} and hop.head.i != hop.i:
         hop = hop.head
         subject = _subject(hop)
     return subject
+
+
+def _trailing_participle(cue: Token) -> bool:
+    return bool(cue.tag_ == "VBG" and cue.dep_ == "advcl" and cue.doc[cue.i - 1].text == ",")
 
 
 def _content(cue: Token, mask: list[bool]) -> list[Token]:

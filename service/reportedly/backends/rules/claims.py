@@ -302,13 +302,12 @@ def _tag_after(doc: Doc, clause: tuple[int, int], words: list[Token]) -> bool:
 
 
 def _relays_anonymous(a: Attribution) -> bool:
-    """ "The paper reported its source said ...": a named outlet relaying an unnamed source is
-    second-hand (medium), however plainly the outlet puts it."""
-    for cue in a.nested:
-        subject = attribution.cue_subject(cue)
-        if subject is not None and subject.lower_ in _ANONYMOUS and not subject.ent_type_:
-            return True
-    return False
+    """ "The paper reported its source said ...", "X claims police sources have linked ...": a
+    source relaying an unnamed source is second-hand (medium), however plainly it puts it."""
+    ids = {t.i for t in a.content}
+    heads = [t for t in a.content if t.head.i not in ids and t.tag_.startswith("VB")]
+    subjects = [attribution.cue_subject(cue) for cue in [*a.nested, *heads]]
+    return any(s is not None and s.lower_ in _ANONYMOUS and not s.ent_type_ for s in subjects)
 
 
 def _anchor(a: Attribution) -> int:

@@ -152,6 +152,12 @@ DOCUMENT_NOUNS = _words(
     "analysis data figures records briefing memo letter filing assessment review findings "
     "release paper footage statistics recordings filings ruling minutes transcript"
 )
+# Court and legal papers speak for themselves: "the complaint notes", "the decision stated".
+LEGAL_DOCUMENTS = _words(
+    "complaint lawsuit decision opinion ruling judgment judgement verdict indictment filing"
+)
+# A news outlet named by what it is: "the website reported" means the outlet named before.
+MEDIA_NOUNS = _words("website site newspaper paper outlet broadcaster channel magazine tabloid")
 # Written research: "the study found" is the study's claim, not the last body named.
 RESEARCH_NOUNS = _words(
     "study studies report reports paper survey surveys analysis findings review"

@@ -23,6 +23,8 @@ from reportedly.backends.rules.lexicon import (
     DOCUMENT_NOUNS,
     GOVERNMENT_WORDS,
     HONORIFICS,
+    LEGAL_DOCUMENTS,
+    MEDIA_NOUNS,
     MEDIA_WORDS,
     ORG_NOUNS,
     PERSON_ROLES,
@@ -112,7 +114,8 @@ class Entities:
             state = DEMONYMS.get(name.lower())
             return (state, "GPE") if state else (name, label)
         known = self._alias.get(name.lower())
-        if known is not None and (known[1] == label or len(name.split()) == 1):
+        # A person's full name stays theirs when NER calls it an ORG elsewhere.
+        if known is not None and (known[1] == label or len(name.split()) == 1 or known[0] == name):
             return known
         if label == "ORG" and (titled := split_title(name)) is not None:
             return titled[0], "PERSON"
@@ -127,9 +130,10 @@ class Entities:
             name, label = self.canonical(ent.text, ent.label_)
             if not name or not name[0].isupper():
                 continue
-            if label == "ORG" and _person_beside_person(doc, ent):
+            if label == "ORG" and (_person_beside_person(doc, ent) or _persons_body(doc, ent)):
                 label = "PERSON"
             if label == "PERSON" and len(name.split()) >= 2:
+                self._alias.setdefault(name.lower(), (name, "PERSON"))
                 parts = name.split()
                 for part in (parts[0], parts[-1]):
                     self._alias.setdefault(part.lower(), (name, "PERSON"))
@@ -201,6 +205,18 @@ class Entities:
             if name != exclude and name not in out:
                 out.append(name)
         return out
+
+
+def _persons_body(doc: Doc, ent: Any) -> bool:
+    """ "The Harbour Trust's Ann Lee" with "Ann Lee" an ORG to NER: a two- or three-word name
+    with no organisation word, owned by an organisation, is one of its people."""
+    words = ent.text.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words) or ent.start < 2:
+        return False
+    if any(w.lower() in ORG_NOUNS | GOVERNMENT_WORDS | TITLE_WORDS | MEDIA_WORDS for w in words):
+        return False
+    before = doc[ent.start - 1]  # "'s", inside the organisation's entity or just after it
+    return bool(before.tag_ == "POS" and "ORG" in {before.ent_type_, doc[ent.start - 2].ent_type_})
 
 
 def _person_beside_person(doc: Doc, ent: Any) -> bool:
@@ -491,6 +507,8 @@ def _spokesperson(p: _Phrase, entities: Entities) -> Source | None:
 def _document(p: _Phrase, entities: Entities) -> Source | None:
     """ "The NIS report suggests": the body that wrote it; "the briefing": the body last
     named, else the document itself; "hospital reports", "first reports": unnamed."""
+    if p.low in LEGAL_DOCUMENTS and p.definite:
+        return Source(name=p.description, type="document")
     if p.low not in DOCUMENT_NOUNS:
         return None
     if p.bodies:
@@ -513,6 +531,27 @@ def _someones_people(p: _Phrase, entities: Entities) -> Source | None:
     for c in p.head.children:
         if c.dep_ == "poss" and (c.lower_ in {"his", "her"} or c.ent_type_ == "PERSON"):
             return Source(name=p.description, type="person")
+    return None
+
+
+def _named_in_apposition(p: _Phrase, entities: Entities) -> Source | None:
+    """ "One news site, Harbourwatch.com, claims": the body the apposition names."""
+    for c in p.head.children:
+        if c.dep_ != "appos":
+            continue
+        ent = next((e for e in p.ents if e.label_ == "ORG" and e.start <= c.i < e.end), None)
+        if ent is not None:
+            return _body(entities, ent)
+    return None
+
+
+def _media_noun(p: _Phrase, entities: Entities) -> Source | None:
+    """ "the website reported": the last news outlet the article named."""
+    if p.low not in MEDIA_NOUNS or not p.definite or p.ents:
+        return None
+    for m in reversed(entities.mentions):
+        if m.position < p.position and m.label == "ORG" and org_type(m.name) == "media":
+            return Source(name=m.name, type="media")
     return None
 
 
@@ -610,6 +649,8 @@ _RULES: tuple[_Rule, ...] = (
     _spokesperson,
     _document,
     _person_by_role,
+    _named_in_apposition,
+    _media_noun,
     _someones_people,
     _unnamed_role,
     _countries,
