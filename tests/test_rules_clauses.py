@@ -225,3 +225,24 @@ def test_a_trailing_participle_speaks_for_the_main_subject() -> None:
     )
     claim = only(run(text), "roof")
     assert claim.source.name.lower() == "neighbour"
+
+
+def test_each_clause_keeps_the_reporters_part_beside_a_participle_cue() -> None:
+    text = (
+        "The ferry service was halted on Friday, with captain Lena Ortiz saying the swell "
+        "was too high, and crews began repairs on the jetty."
+    )
+    draft = run(text)
+    texts = [c.evidence[0].text for c in draft.claims]
+    assert "The ferry service was halted on Friday" in texts
+    assert only(draft, "crews began").source.type == "author"
+
+
+def test_informed_reports_what_was_said() -> None:
+    claim = only(run("Jana Holt informed police that she had sold the boat in May."), "boat")
+    assert claim.source.name.startswith("Jana Holt")
+
+
+def test_a_conjoined_verb_inside_a_quote_stays_in_its_sentence() -> None:
+    text = 'The agency said such cases "receive close attention and are reviewed by a panel".'
+    assert len(run(text).claims) == 1

@@ -268,10 +268,11 @@ def _groups(tokens: list[Token]) -> list[str]:
     return out
 
 
-def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
+def _second_predicate(content: list[Token], mask: list[bool]) -> tuple[list[Token], Token] | None:
     """ "(NIS believes) Russia is preparing X and is relying on Y": two propositions, one
     subject. Only a conjoined verb with its own auxiliary counts, so "slid and derailed" (one
-    event) stays whole."""
+    event) stays whole; and not inside quotation marks, where a speaker's sentence is one
+    claim."""
     ids = {t.i for t in content}
     roots = [t for t in content if t.head.i not in ids or t.head.i == t.i]
     if len(roots) != 1 or not roots[0].tag_.startswith("VB"):
@@ -281,6 +282,7 @@ def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
     for conj in head.children:
         if (
             conj.dep_ == "conj"
+            and not mask[conj.i]
             and conj.tag_.startswith("VB")
             and any(c.dep_ in {"aux", "auxpass"} for c in conj.children)
             and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
@@ -308,6 +310,11 @@ def _relays_anonymous(a: Attribution) -> bool:
     heads = [t for t in a.content if t.head.i not in ids and t.tag_.startswith("VB")]
     subjects = [attribution.cue_subject(cue) for cue in [*a.nested, *heads]]
     return any(s is not None and s.lower_ in _ANONYMOUS and not s.ent_type_ for s in subjects)
+
+
+def _end(doc: Doc, hi: int) -> int:
+    """Character offset in the sentence where token range [.., hi) ends."""
+    return int(doc[hi - 1].idx + len(doc[hi - 1].text))
 
 
 def _anchor(a: Attribution) -> int:
@@ -384,9 +391,10 @@ class _Writer:
         if a.whole:
             i, j = a.clause
             return [self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)]
-        split = _second_predicate(a.content)
+        mask = attribution.quoted_mask(self.doc)
+        split = _second_predicate(a.content, mask)
         if split is None:
-            clause = clauses.second_clause(a.content, attribution.quoted_mask(self.doc))
+            clause = clauses.second_clause(a.content, mask)
             if clause is None:
                 return self.spoken(source, a.content, a.clause, belief, partial)
             split = [], clause
@@ -418,6 +426,11 @@ class _Writer:
                 i, j = max(a.clause[0], lo), min(a.clause[1], hi)
                 a.clause = attribution.trim(self.doc, *((i, j) if i < j else (lo, hi)))
                 out.extend(self.attributed(a))
+            remainder = self.remainder(mine)
+            if remainder is not None and remainder.evidence[0].end <= self.s.start + _end(
+                self.doc, hi
+            ):
+                out.append(remainder)
         return out
 
     def spoken(

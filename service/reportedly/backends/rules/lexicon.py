@@ -48,7 +48,7 @@ SAY = expand(
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
     "allege write tweet post reiterate concede caution conclude recount indicate continue "
     "remark describe testify urge promise pledge cite disagree respond reply recall observe find "
-    "contend"
+    "contend inform assure"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
 BELIEF = expand(
