@@ -426,10 +426,10 @@ class _Writer:
                 i, j = max(a.clause[0], lo), min(a.clause[1], hi)
                 a.clause = attribution.trim(self.doc, *((i, j) if i < j else (lo, hi)))
                 out.extend(self.attributed(a))
+            # The reporter's own part of this clause ("X was halted, with Y saying ...").
             remainder = self.remainder(mine)
-            if remainder is not None and remainder.evidence[0].end <= self.s.start + _end(
-                self.doc, hi
-            ):
+            limit = self.s.start + _end(self.doc, hi)
+            if remainder is not None and (remainder.evidence[0].end or limit + 1) <= limit:
                 out.append(remainder)
         return out
 
