@@ -246,3 +246,13 @@ def test_informed_reports_what_was_said() -> None:
 def test_a_conjoined_verb_inside_a_quote_stays_in_its_sentence() -> None:
     text = 'The agency said such cases "receive close attention and are reviewed by a panel".'
     assert len(run(text).claims) == 1
+
+
+def test_a_named_places_office_holder_is_a_person() -> None:
+    text = (
+        "The storm hit Ohio on Monday. Ohio's governor has promised each family will "
+        "receive a grant."
+    )
+    claim = only(run(text), "grant")
+    assert claim.source.type == "person"
+    assert claim.confidence == "high"

@@ -525,11 +525,17 @@ def _document(p: _Phrase, entities: Entities) -> Source | None:
 
 def _someones_people(p: _Phrase, entities: Entities) -> Source | None:
     """ "his lawyers", "Ann Roe's legal team": the people acting for one identified person
-    are that person's own side, not an anonymous voice ("its spokesman" stays unnamed)."""
+    are that person's own side, not an anonymous voice ("its spokesman" stays unnamed).
+    "Leeds's mayor": the one holder of a named place's or body's office is a person too."""
     if p.low not in PERSON_ROLES and p.low not in ORG_NOUNS:
         return None
     for c in p.head.children:
-        if c.dep_ == "poss" and (c.lower_ in {"his", "her"} or c.ent_type_ == "PERSON"):
+        if c.dep_ != "poss":
+            continue
+        if c.lower_ in {"his", "her"} or c.ent_type_ == "PERSON":
+            return Source(name=p.description, type="person")
+        office = p.head.tag_ == "NN" and p.low in PERSON_ROLES and p.low not in SPOKESPEOPLE
+        if office and c.ent_type_ in {"GPE", "ORG"}:
             return Source(name=p.description, type="person")
     return None
 
