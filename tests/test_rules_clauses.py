@@ -256,3 +256,15 @@ def test_a_named_places_office_holder_is_a_person() -> None:
     claim = only(run(text), "grant")
     assert claim.source.type == "person"
     assert claim.confidence == "high"
+
+
+def test_a_hedge_on_a_gerund_labels_the_charge() -> None:
+    text = "A second man has been charged for allegedly selling the boat to the smugglers."
+    assert only(run(text), "charged").confidence == "high"
+
+
+def test_legislators_speak_as_an_institution() -> None:
+    text = "State legislators backing the bill argued it would cut fraud."
+    claim = only(run(text), "fraud")
+    assert claim.source.type == "unnamed"
+    assert claim.confidence == "high"

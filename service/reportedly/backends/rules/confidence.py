@@ -45,10 +45,19 @@ def rate(tokens: Iterable[Token], belief_cue: bool = False, attributed: bool = F
     text = " " + " ".join(lowered) + " "
     if any(f" {p} " in text for p in MEDIUM_PHRASES):
         return "medium"
-    if any(low in MEDIUM_WORDS and not (attributed and low == "would") for low in lowered):
+    if any(
+        low in MEDIUM_WORDS and not (attributed and low == "would") and not _label(t)
+        for t, low in zip(words, lowered, strict=True)
+    ):
         return "medium"
     if any(
         low in MEDIUM_PREDICATES and t.dep_ != "amod" for t, low in zip(words, lowered, strict=True)
     ):
         return "medium"
     return "high"
+
+
+def _label(t: Token) -> bool:
+    """ "charged for allegedly selling X": a hedge on a gerund inside a phrase labels the
+    charge; the sentence's own verb stays as firm as it is."""
+    return bool(t.dep_ == "advmod" and t.head.tag_ == "VBG" and t.head.dep_ == "pcomp")

@@ -139,7 +139,7 @@ PERSON_ROLES = _words(
 # said"), unlike a lone or lay voice ("a spokeswoman said", "witnesses said"), which is medium.
 OFFICIAL_GROUPS = _words(
     "officials authorities prosecutors investigators officers workers scientists researchers "
-    "archaeologists experts doctors engineers analysts police"
+    "archaeologists experts doctors engineers analysts police lawmakers legislators"
 )
 SPOKESPEOPLE = _words("spokesman spokeswoman spokesperson representative")
 # Plural groups that stand in for actors when none is named ("3 passengers ... are at").

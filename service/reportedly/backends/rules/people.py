@@ -11,6 +11,7 @@ for either pronoun.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,7 @@ class People:
     def seen(self, name: str, position: int, role: str = "", gender: str = "") -> Person:
         person = self.by_name.setdefault(name, Person(name, position))
         person.position = position
-        person.mentions.append(position)
+        bisect.insort(person.mentions, position)
         if len(role) > len(person.role):
             person.role = role
         person.gender = person.gender or gender
@@ -127,7 +128,9 @@ class People:
         the pronoun's own sentence ("He said Lee's ...") does not hide an earlier mention."""
 
         def last(p: Person) -> int:
-            return max((m for m in p.mentions if m < before), default=-1)
+            # Mentions are recorded in reading order: a binary search keeps this linear.
+            k = bisect.bisect_left(p.mentions, before)
+            return p.mentions[k - 1] if k else -1
 
         named = [p for p in self.by_name.values() if last(p) >= 0]
         return sorted(named, key=last, reverse=True)
