@@ -268,3 +268,12 @@ def test_legislators_speak_as_an_institution() -> None:
     claim = only(run(text), "fraud")
     assert claim.source.type == "unnamed"
     assert claim.confidence == "high"
+
+
+def test_a_possessor_does_not_lead_its_sentence() -> None:
+    text = (
+        "Ben Ortiz was hit by a van on Friday. "
+        "Ortiz's coach, Maria Lopez, arrived later, and she said the driver fled."
+    )
+    claim = only(run(text), "driver fled")
+    assert claim.source.name.startswith("Maria Lopez")

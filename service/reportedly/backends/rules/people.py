@@ -166,6 +166,8 @@ class People:
 def _leads(doc: Doc, ent: Span) -> bool:
     """Is the name the sentence's lead, before any verb ("On Monday, Deputy Mayor Ann Roe
     said")? Read from tags, as not every sentence is parsed."""
+    if ent.end < len(doc) and doc[ent.end].tag_ == "POS":
+        return False  # "Lee's mother said": the sentence is about the mother
     return not any(t.tag_.startswith(("VB", "MD")) for t in doc[: ent.start])
 
 
