@@ -28,6 +28,8 @@ from reportedly.backends.rules.lexicon import (
     BELIEF_OBJECTS,
     CLAIM_NOUNS,
     CUES,
+    DISAGREE,
+    HEARSAY_ADVERBS,
     HEARSAY_NOUNS,
     QUOTE_CUES,
     expand,
@@ -76,7 +78,16 @@ class Attribution:
 
 
 # Quote-only cues need quotation marks, which send a sentence to the parser anyway.
-_TRIGGERS = (CUES - QUOTE_CUES) | ANNOUNCE | CLAIM_NOUNS | HEARSAY_NOUNS | {"according"}
+# Hearsay adverbs too: the parser finds the verb "reportedly" hangs on.
+_TRIGGERS = (
+    (CUES - QUOTE_CUES)
+    | ANNOUNCE
+    | CLAIM_NOUNS
+    | HEARSAY_NOUNS
+    | HEARSAY_ADVERBS
+    | DISAGREE
+    | {"according"}
+)
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -120,7 +131,7 @@ def _subtree(token: Token) -> list[Token]:
     return sorted(token.subtree, key=lambda t: t.i)
 
 
-def _trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
+def trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
     """Shrink a token range so it neither starts nor ends on a comma or conjunction."""
     while i < j and ((doc[i].is_punct and doc[i].text not in _QUOTE_CHARS) or doc[i].dep_ == "cc"):
         i += 1
@@ -140,12 +151,23 @@ def _balance_quotes(doc: Doc, i: int, j: int) -> tuple[int, int]:
 
 def cue_subject(cue: Token) -> Token | None:
     subject = _subject(cue)
+    if subject is None and _trailing_participle(cue):
+        # "X described how the fire spread, saying ...": set off by a comma, the participle
+        # speaks for the main clause's subject, wherever the parser hung it.
+        root = next(t for t in cue.doc if t.dep_ == "ROOT")
+        subject = _subject(root) if root.i != cue.i else None
+        if subject is not None:
+            return subject
     hop = cue
     # A conjoined or participial cue borrows the subject of the verb it hangs on.
     while subject is None and hop.dep_ in {"conj", "advcl", "xcomp"} and hop.head.i != hop.i:
         hop = hop.head
         subject = _subject(hop)
     return subject
+
+
+def _trailing_participle(cue: Token) -> bool:
+    return bool(cue.tag_ == "VBG" and cue.dep_ == "advcl" and cue.doc[cue.i - 1].text == ",")
 
 
 def _content(cue: Token, mask: list[bool]) -> list[Token]:
@@ -160,8 +182,11 @@ def _content(cue: Token, mask: list[bool]) -> list[Token]:
         tokens = _parenthetical(cue)
     quoted = [t for t in cue.doc if mask[t.i]]
     # A quotation the complement sits in (or a quote with no complement) is the content:
-    # the parser often attaches only the quote's last sentence to the verb.
-    if quoted and all(mask[t.i] or t.is_punct for t in tokens):
+    # the parser often attaches only the quote's last sentence to the verb. So is a quote
+    # after the cue when all else the parse offers is the words before the cue (the
+    # speaker's: "X of Y, Z disagreed with this: "...").
+    after = bool(quoted) and quoted[0].i > cue.i
+    if quoted and all(mask[t.i] or t.is_punct or (after and t.i < cue.i) for t in tokens):
         return quoted
     return sorted(tokens, key=lambda t: t.i)
 
@@ -211,6 +236,7 @@ def find(doc: Doc, they: bool = False) -> list[Attribution]:
         att = _cue_verb(t, mask, they)
         if att is not None:
             found.append(att)
+    _keep_to_own_clause(doc, found, mask)
     found = _relay_beliefs(found)
     found = _drop_nested(found)
     if not found:
@@ -237,6 +263,8 @@ def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | N
         return None
     content = _content(t, mask) if t.lower_ in CUES else []
     if t.lower_ in QUOTE_CUES and not any(mask[c.i] for c in content):
+        if t.lower_ in DISAGREE and _main_verb(t) and _prep(t, "with"):
+            return Attribution(subject, None, t, [], (0, 0), whole=True)
         return None
     if content and content[0].lower_ in {"whether", "if"}:
         return None  # "declined to say whether X": X is not asserted
@@ -245,10 +273,17 @@ def _cue_verb(t: Token, mask: list[bool], they: bool = False) -> Attribution | N
         return Attribution(subject, None, t, content, (0, 0), belief=held)
     # A speech act is the claim only as the sentence's main verb ("China announced X"); as a
     # participle ("..., blaming weak demand") it trails the reporter's own sentence.
-    main_verb = t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT")
-    if t.lower_ in ANNOUNCE and main_verb and any(c.dep_ == "dobj" for c in t.children):
+    if t.lower_ in ANNOUNCE and _main_verb(t) and any(c.dep_ == "dobj" for c in t.children):
         return Attribution(subject, None, t, [], (0, 0), whole=True)
     return None
+
+
+def _main_verb(t: Token) -> bool:
+    return bool(t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT"))
+
+
+def _prep(t: Token, word: str) -> bool:
+    return any(c.dep_ == "prep" and c.lower_ == word for c in t.children)
 
 
 def _not_speaker(subject: Token, they: bool) -> bool:
@@ -335,6 +370,23 @@ def _according(doc: Doc, according: Token) -> Attribution | None:
     return Attribution(speaker, None, according, content, (0, len(doc)))
 
 
+def _keep_to_own_clause(doc: Doc, found: list[Attribution], mask: list[bool]) -> None:
+    """ "X denies A; according to Y, B": the parser often hangs the clause before a semicolon
+    on the verb after it, so one cue's content would swallow the other cue. What a cue
+    introduces stops at a semicolon outside quotation marks."""
+    semis = [t.i for t in doc if t.text == ";" and not mask[t.i]]
+    if not semis:
+        return
+    for a in found:
+        if a.cue is None:
+            continue
+        lo = max((k + 1 for k in semis if k < a.cue.i), default=0)
+        hi = min((k for k in semis if k > a.cue.i), default=len(doc))
+        # Nothing left on the cue's side ("reports describe speculation ..." once the parse
+        # hung "X denies ..." on it): its own clause is what it says.
+        a.content = [t for t in a.content if lo <= t.i < hi] or list(doc[lo:hi])
+
+
 def _drop_nested(found: list[Attribution]) -> list[Attribution]:
     """A cue inside another attribution's content is part of that content."""
     out = []
@@ -374,5 +426,5 @@ def _set_clauses(doc: Doc, found: list[Attribution]) -> None:
         if a.speaker is not None and a.cue.dep_ != "conj" and a.speaker.i not in keep:
             keep |= {x.i for x in a.speaker.subtree}
         keep = {k for k in keep if k < cut}
-        i, j = _trim(doc, min(keep), max(keep) + 1)
+        i, j = trim(doc, min(keep), max(keep) + 1)
         a.clause = _balance_quotes(doc, i, j)

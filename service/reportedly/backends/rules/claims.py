@@ -11,9 +11,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportedly.backends.base import Article
-from reportedly.backends.rules import attribution, confidence, lead, nlp, segment, timeframes
+from reportedly.backends.rules import (
+    attribution,
+    clauses,
+    confidence,
+    lead,
+    nlp,
+    segment,
+    timeframes,
+)
 from reportedly.backends.rules.attribution import Attribution
-from reportedly.backends.rules.lexicon import ANNOUNCE, BELIEF, CUES, GROUP_NOUNS, OFFICIAL_GROUPS
+from reportedly.backends.rules.lexicon import (
+    ANNOUNCE,
+    BELIEF,
+    CUES,
+    GROUP_NOUNS,
+    HEARSAY_ADVERBS,
+    OFFICIAL_GROUPS,
+    SPECULATE,
+)
 from reportedly.backends.rules.sources import AUTHOR, Entities, np_tokens, resolve
 from reportedly.schema import Draft, DraftClaim, Quote, Source, Timeframe
 
@@ -24,7 +40,10 @@ _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 _EDGE = "\"'\u201c\u201d\u2018\u2019 ,;:-\u2014"
 # Group nouns count as actors as arguments of a verb; "" when the sentence was not parsed.
 _ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", ""})
-_HEARSAY_PASSIVES = frozenset({"said", "thought", "believed", "reported", "rumoured", "rumored"})
+_HEARSAY_PASSIVES = frozenset(
+    {"said", "thought", "believed", "reported", "rumoured", "rumored", "accused", "alleged"}
+)
+_ANONYMOUS = frozenset({"source", "sources", "insider", "insiders"})
 _PARTIAL = frozenset({"first", "early", "initial", "preliminary", "unconfirmed"})
 
 
@@ -133,11 +152,16 @@ def _sentence_claims(writer: _Writer, carry: _Carry) -> list[DraftClaim]:
     they = writer.entities.people.pair(writer.s.end) is not None
     found = attribution.find(doc, they) if parsed else []
     mask = attribution.quoted_mask(doc)
+    cues = {_anchor(a) for a in found}
+    parts = clauses.independent(doc, mask, cues) if parsed else [(0, len(doc))]
     if found:
-        claims = [c for a in found for c in writer.attributed(a)]
-        remainder = writer.remainder(found)
-        if remainder is not None:
-            claims.append(remainder)
+        if len(parts) > 1:
+            claims = writer.by_clause(found, parts)
+        else:
+            claims = [c for a in found for c in writer.attributed(a)]
+            remainder = writer.remainder(found)
+            if remainder is not None:
+                claims.append(remainder)
         quoted = [a for a in found if any(mask[t.i] for t in a.content)]
         carry.quoted = writer.source_of(quoted[-1]) if quoted else None
         carry.open_quote = carry.quoted is not None and _leaves_quote_open(writer.s.text)
@@ -147,12 +171,14 @@ def _sentence_claims(writer: _Writer, carry: _Carry) -> list[DraftClaim]:
         # A quotation on its own continues the previous speaker's quote.
         content = [t for t in doc if mask[t.i]] or list(doc)
         carry.open_quote = carry.open_quote != _leaves_quote_open(writer.s.text)
-        return [writer.claim(carry.quoted, content, (0, len(doc)), False)]
+        return writer.spoken(carry.quoted, content, (0, len(doc)), False)
     carry.quoted, carry.open_quote = None, False
     if carry.lead_in is not None and writer.s.line in carry.lines:
         return [writer.claim(carry.lead_in, list(doc), (0, len(doc)), False)]
     if _speech_root(doc) is not None and writer.s.text.rstrip().endswith(":"):
         return []  # "Mayor Tom Reid said:" asserts nothing itself; the next paragraph does
+    if len(parts) > 1:
+        return [writer.author(lo, hi) for lo, hi in parts]
     return writer.author_split() if parsed else [writer.author()]
 
 
@@ -242,10 +268,11 @@ def _groups(tokens: list[Token]) -> list[str]:
     return out
 
 
-def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
+def _second_predicate(content: list[Token], mask: list[bool]) -> tuple[list[Token], Token] | None:
     """ "(NIS believes) Russia is preparing X and is relying on Y": two propositions, one
     subject. Only a conjoined verb with its own auxiliary counts, so "slid and derailed" (one
-    event) stays whole."""
+    event) stays whole; and not inside quotation marks, where a speaker's sentence is one
+    claim."""
     ids = {t.i for t in content}
     roots = [t for t in content if t.head.i not in ids or t.head.i == t.i]
     if len(roots) != 1 or not roots[0].tag_.startswith("VB"):
@@ -255,6 +282,7 @@ def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
     for conj in head.children:
         if (
             conj.dep_ == "conj"
+            and not mask[conj.i]
             and conj.tag_.startswith("VB")
             and any(c.dep_ in {"aux", "auxpass"} for c in conj.children)
             and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
@@ -263,6 +291,61 @@ def _second_predicate(content: list[Token]) -> tuple[list[Token], Token] | None:
         ):
             return sorted(subject.subtree, key=lambda t: t.i), conj
     return None
+
+
+def _tag_after(doc: Doc, clause: tuple[int, int], words: list[Token]) -> bool:
+    """Does the speaker's tag follow the quotation, with none of it before?"""
+    mask = attribution.quoted_mask(doc)
+
+    def tagged(tokens: Any) -> bool:
+        return any(not mask[t.i] and not t.is_punct for t in tokens)
+
+    return not tagged(doc[clause[0] : words[0].i]) and tagged(doc[words[-1].i + 1 : clause[1]])
+
+
+def _relays_anonymous(a: Attribution) -> bool:
+    """ "The paper reported its source said ...", "X claims police sources have linked ...": a
+    source relaying an unnamed source is second-hand (medium), however plainly it puts it."""
+    ids = {t.i for t in a.content}
+    heads = [t for t in a.content if t.head.i not in ids and t.tag_.startswith("VB")]
+    subjects = [attribution.cue_subject(cue) for cue in [*a.nested, *heads]]
+    return any(s is not None and s.lower_ in _ANONYMOUS and not s.ent_type_ for s in subjects)
+
+
+def _end(doc: Doc, hi: int) -> int:
+    """Character offset in the sentence where token range [.., hi) ends."""
+    return int(doc[hi - 1].idx + len(doc[hi - 1].text))
+
+
+def _anchor(a: Attribution) -> int:
+    """Where an attribution sits in its sentence: its cue, else its speaker."""
+    if a.cue is not None:
+        return int(a.cue.i)
+    if a.speaker is not None:
+        return int(a.speaker.i)
+    return int(a.speaker_tokens[0].i) if a.speaker_tokens else 0
+
+
+def _clause_head(doc: Doc, i: int, j: int) -> Token | None:
+    """The token of doc[i:j] whose head lies outside it (the clause's verb), if parsed."""
+    if not doc.has_annotation("DEP"):
+        return None
+    return next((t for t in doc[i:j] if t.head.i == t.i or not i <= t.head.i < j), None)
+
+
+def _hearsay_head(head: Token | None) -> bool:
+    """ "X are said to ...", "X was accused of ..." with no agent, or "X reportedly did ...":
+    second-hand, with no one named who says it."""
+    if head is None:
+        return False
+    children = list(head.children)
+    if any(c.lower_ in HEARSAY_ADVERBS and c.dep_ == "advmod" for c in children):
+        return True
+    return (
+        head.lower_ in _HEARSAY_PASSIVES
+        and any(c.dep_ == "auxpass" for c in children)
+        and not any(c.dep_ == "agent" for c in children)
+    )
 
 
 def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> bool:
@@ -296,13 +379,25 @@ class _Writer:
         source = self.source_of(a)
         belief = a.belief or any(n.lower_ in BELIEF for n in a.nested)
         speaker = a.speaker_tokens or (np_tokens(a.speaker) if a.speaker is not None else [])
-        partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker)
+        partial = a.hearsay or any(t.lower_ in _PARTIAL for t in speaker) or _relays_anonymous(a)
+        if a.cue is not None and a.cue.lower_ in SPECULATE:
+            # "X speculated that ...": an open possibility to X (low), not X's belief.
+            return [c.model_copy(update={"confidence": "low"}) for c in self._stated(a, source)]
+        return self._stated(a, source, belief, partial)
+
+    def _stated(
+        self, a: Attribution, source: Source, belief: bool = False, partial: bool = False
+    ) -> list[DraftClaim]:
         if a.whole:
             i, j = a.clause
             return [self.claim(source, list(self.doc[i:j]), a.clause, belief, partial, whole=True)]
-        split = _second_predicate(a.content)
+        mask = attribution.quoted_mask(self.doc)
+        split = _second_predicate(a.content, mask)
         if split is None:
-            return [self.claim(source, a.content, a.clause, belief, partial)]
+            clause = clauses.second_clause(a.content, mask)
+            if clause is None:
+                return self.spoken(source, a.content, a.clause, belief, partial)
+            split = [], clause
         subject, conj = split
         second = {t.i for t in conj.subtree}
         first = [
@@ -317,17 +412,62 @@ class _Writer:
             self.claim(source, both, span, belief, partial),
         ]
 
-    def author(self) -> DraftClaim:
-        """The reporter's sentence; "X are said to be ...", "it is thought ..." is hearsay."""
-        root = next((t for t in self.doc if t.dep_ == "ROOT"), None)
-        hearsay = (
-            root is not None
-            and root.lower_ in _HEARSAY_PASSIVES
-            and any(c.dep_ == "auxpass" for c in root.children)
-            and not any(c.dep_ == "agent" for c in root.children)
-        )
-        source = Source(name="unnamed", type="unnamed") if hearsay else AUTHOR
-        return self.claim(source, list(self.doc), (0, len(self.doc)), False)
+    def by_clause(self, found: list[Attribution], parts: list[tuple[int, int]]) -> list[DraftClaim]:
+        """A sentence of independent clauses: each clause's own attributions, or the
+        reporter's voice for a clause without one ("X denied it; reports say Y")."""
+        out: list[DraftClaim] = []
+        for lo, hi in parts:
+            mine = [a for a in found if lo <= _anchor(a) < hi]
+            if not mine:
+                out.append(self.author(lo, hi))
+                continue
+            for a in mine:
+                a.content = [t for t in a.content if lo <= t.i < hi]
+                i, j = max(a.clause[0], lo), min(a.clause[1], hi)
+                a.clause = attribution.trim(self.doc, *((i, j) if i < j else (lo, hi)))
+                out.extend(self.attributed(a))
+            # The reporter's own part of this clause ("X was halted, with Y saying ...").
+            remainder = self.remainder(mine)
+            limit = self.s.start + _end(self.doc, hi)
+            if remainder is not None and (remainder.evidence[0].end or limit + 1) <= limit:
+                out.append(remainder)
+        return out
+
+    def spoken(
+        self,
+        source: Source,
+        content: list[Token],
+        clause: tuple[int, int],
+        belief: bool,
+        partial: bool = False,
+    ) -> list[DraftClaim]:
+        """What a source says, one claim per sentence of a quotation it introduces
+        ("X said: "A. B.""). A quotation that comes before its speaker ("A. B," said X) stays
+        whole: news writing puts the tag after the first sentence of a long quote, so a
+        quote-first unit is short, and is usually one point said twice."""
+        mask = attribution.quoted_mask(self.doc)
+        words = [t for t in content if not t.is_punct]
+        if not words or not all(mask[t.i] for t in words) or _tag_after(self.doc, clause, words):
+            return [self.claim(source, content, clause, belief, partial)]
+        cuts = clauses.quote_cuts(self.doc, content[0].i, content[-1].i + 1, mask)
+        out: list[DraftClaim] = []
+        for lo, hi in clauses.split_range(clause[0], clause[1], cuts):
+            piece = [t for t in content if lo <= t.i < hi]
+            if any(not t.is_punct for t in piece):
+                out.append(self.claim(source, piece, (lo, hi), belief, partial))
+        return out or [self.claim(source, content, clause, belief, partial)]
+
+    def author(self, lo: int = 0, hi: int | None = None) -> DraftClaim:
+        """The reporter's sentence (or its clause lo..hi); "X are said to be ...", "it is
+        thought ...", "X is accused of ...", "X reportedly did ..." is hearsay: nobody named
+        owns it."""
+        doc = self.doc
+        hi = len(doc) if hi is None else hi
+        i, j = attribution.trim(doc, lo, hi) if (lo, hi) != (0, len(doc)) else (lo, hi)
+        i, j = (lo, hi) if i >= j else (i, j)
+        head = _clause_head(doc, i, j)
+        source = Source(name="unnamed", type="unnamed") if _hearsay_head(head) else AUTHOR
+        return self.claim(source, list(doc[i:j]), (i, j), False)
 
     def author_split(self) -> list[DraftClaim]:
         """ "12 passengers were taken to X, where three casualties are said to be critical":

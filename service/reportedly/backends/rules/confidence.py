@@ -14,6 +14,7 @@ from typing import Any
 from reportedly.backends.rules.lexicon import (
     LOW_MODALS,
     LOW_PREDICATES,
+    LOW_VERBS,
     LOW_WORDS,
     MEDIUM_PHRASES,
     MEDIUM_PREDICATES,
@@ -35,6 +36,8 @@ def rate(tokens: Iterable[Token], belief_cue: bool = False, attributed: bool = F
     for t, low in zip(words, lowered, strict=True):
         if (low in LOW_MODALS and t.tag_ == "MD") or low in LOW_WORDS:
             return "low"
+        if low in LOW_VERBS and t.tag_.startswith("VB"):
+            return "low"
         if low in LOW_PREDICATES and t.dep_ != "amod":
             return "low"
     if belief_cue:
@@ -42,10 +45,19 @@ def rate(tokens: Iterable[Token], belief_cue: bool = False, attributed: bool = F
     text = " " + " ".join(lowered) + " "
     if any(f" {p} " in text for p in MEDIUM_PHRASES):
         return "medium"
-    if any(low in MEDIUM_WORDS and not (attributed and low == "would") for low in lowered):
+    if any(
+        low in MEDIUM_WORDS and not (attributed and low == "would") and not _label(t)
+        for t, low in zip(words, lowered, strict=True)
+    ):
         return "medium"
     if any(
         low in MEDIUM_PREDICATES and t.dep_ != "amod" for t, low in zip(words, lowered, strict=True)
     ):
         return "medium"
     return "high"
+
+
+def _label(t: Token) -> bool:
+    """ "charged for allegedly selling X": a hedge on a gerund inside a phrase labels the
+    charge; the sentence's own verb stays as firm as it is."""
+    return bool(t.dep_ == "advmod" and t.head.tag_ == "VBG" and t.head.dep_ == "pcomp")

@@ -47,7 +47,8 @@ SAY = expand(
     "say tell add state announce warn claim report confirm declare explain note insist argue "
     "assert acknowledge disclose reveal deny admit maintain stress emphasize emphasise testify "
     "allege write tweet post reiterate concede caution conclude recount indicate continue "
-    "remark describe testify urge promise pledge cite disagree respond reply recall observe find"
+    "remark describe testify urge promise pledge cite disagree respond reply recall observe find "
+    "contend inform assure"
 )
 # Beliefs, assessments, expectations: the content is held, not asserted as fact (medium).
 BELIEF = expand(
@@ -57,6 +58,10 @@ BELIEF = expand(
 CUES = SAY | BELIEF
 # Beliefs whose object noun phrase is itself the claim: "reports suggest a criminal act".
 BELIEF_OBJECTS = expand("suggest predict expect forecast estimate fear")
+# A stance taken against something named: "X disagreed with the findings" is X's claim.
+DISAGREE = expand("disagree")
+# Speculation: what follows is an open possibility to its source (low, not medium).
+SPECULATE = expand("speculate")
 # Accusations: asserted, but as a charge still to be proved (medium, like a belief).
 ALLEGE = expand("allege accuse")
 # Verbs that attribute only what they introduce in quotation marks ("Ruiz continued, '...'"):
@@ -66,7 +71,7 @@ QUOTE_CUES = expand("continue remark respond reply disagree observe recall")
 # "the United States and South Korea have condemned these shipments"): the actor is the source.
 ANNOUNCE = expand(
     "announce confirm disclose acknowledge reveal deny report admit condemn dismiss criticise "
-    "criticize accuse praise express welcome reject blame urge promise pledge"
+    "criticize accuse praise express welcome reject blame urge promise pledge describe cite thank"
 )
 # Nouns that carry a claim in a clause: "X has issued a stark warning that ...".
 CLAIM_NOUNS = frozenset(
@@ -89,12 +94,16 @@ CLAIM_NOUNS = frozenset(
 BELIEF_NOUNS = frozenset({"assessment", "belief", "view", "prediction", "estimate", "conclusion"})
 # Hearsay without an owner: "amid reports of ...", "there have been reports that ...".
 HEARSAY_NOUNS = _words("reports rumours rumors claims allegations")
+# A report the reporter relays without naming who made it: "He reportedly fled".
+HEARSAY_ADVERBS = _words("reportedly allegedly purportedly supposedly")
 
 # Confidence markers, matched on lower-cased tokens or phrases.
 LOW_MODALS = frozenset({"may", "might", "could"})
 LOW_WORDS = _words(
-    "possibly perhaps maybe unconfirmed speculated rumoured rumored purportedly conceivably suspect"
+    "possibly perhaps maybe unconfirmed speculated rumoured rumored purportedly conceivably"
 )
+# Low only as verbs: "I suspect it is worse" hedges, "the suspect fled" names a person.
+LOW_VERBS = _words("suspect speculate")
 # "possible" hedges only as a predicate ("it is possible that"), not "four possible drugs".
 LOW_PREDICATES = _words("possible")
 # Likewise "he is alleged to have" is an unconfirmed accusation, "alleged fraud" a label.
@@ -102,7 +111,7 @@ MEDIUM_PREDICATES = _words("alleged")
 MEDIUM_WORDS = _words(
     "likely probably reportedly apparently presumably expected believed thought understanding "
     "seems appears preliminary estimated would suggests suggested think believe believes "
-    "suspected guess allegedly"
+    "suspected guess allegedly unlikely"
 )
 # "first reports suggested", "it is thought", "are said to": partial or second-hand.
 MEDIUM_PHRASES = (
@@ -110,6 +119,7 @@ MEDIUM_PHRASES = (
     "it is believed", "first reports", "early reports", "initial reports", "our understanding",
     "appears to", "seems to", "is likely", "are likely", "i hope", "we hope", "i think",
     "we think", "i believe", "we believe", "i expect", "we expect", "accused of",
+    "in my view", "in our view",
 )  # fmt: skip
 
 # Source nouns.
@@ -129,7 +139,7 @@ PERSON_ROLES = _words(
 # said"), unlike a lone or lay voice ("a spokeswoman said", "witnesses said"), which is medium.
 OFFICIAL_GROUPS = _words(
     "officials authorities prosecutors investigators officers workers scientists researchers "
-    "archaeologists experts doctors engineers analysts police"
+    "archaeologists experts doctors engineers analysts police lawmakers legislators"
 )
 SPOKESPEOPLE = _words("spokesman spokeswoman spokesperson representative")
 # Plural groups that stand in for actors when none is named ("3 passengers ... are at").
@@ -142,6 +152,12 @@ DOCUMENT_NOUNS = _words(
     "analysis data figures records briefing memo letter filing assessment review findings "
     "release paper footage statistics recordings filings ruling minutes transcript"
 )
+# Court and legal papers speak for themselves: "the complaint notes", "the decision stated".
+LEGAL_DOCUMENTS = _words(
+    "complaint lawsuit decision opinion ruling judgment judgement verdict indictment filing"
+)
+# A news outlet named by what it is: "the website reported" means the outlet named before.
+MEDIA_NOUNS = _words("website site newspaper paper outlet broadcaster channel magazine tabloid")
 # Written research: "the study found" is the study's claim, not the last body named.
 RESEARCH_NOUNS = _words(
     "study studies report reports paper survey surveys analysis findings review"
@@ -152,7 +168,7 @@ TITLE_WORDS = _words(
     "spokesman spokeswoman chairman chairwoman governor senator general commissioner ceo cfo coo "
     "head deputy prime foreign defence defense interior finance economy mayor ambassador judge "
     "professor prof dr inspector superintendent commander lieutenant colonel captain sergeant "
-    "managing"
+    "managing detective constable sheriff"
 )
 # Nouns for a company or body: "the carmaker said" means the company named before.
 ORG_NOUNS = _words(

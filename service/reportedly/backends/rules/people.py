@@ -11,6 +11,7 @@ for either pronoun.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ _ROLE_WORDS = PERSON_ROLES | TITLE_WORDS | FEMALE_WORDS | MALE_WORDS
 class Person:
     name: str
     position: int  # where last named
+    mentions: list[int] = field(default_factory=list)  # every place named, in reading order
     role: str = ""  # "Deputy Mayor", "the boy's mother": the fullest the article gives
     gender: str = ""  # "m", "f" or unknown
 
@@ -56,10 +58,14 @@ class People:
     by_name: dict[str, Person] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # most recently named last
     pairs: list[Pair] = field(default_factory=list)
+    topic: Person | None = None  # the person a sentence led with, lately
+    topic_at: int = -1  # where that sentence starts
+    latest: int = -1  # where the sentence last observed starts
 
     def seen(self, name: str, position: int, role: str = "", gender: str = "") -> Person:
         person = self.by_name.setdefault(name, Person(name, position))
         person.position = position
+        bisect.insort(person.mentions, position)
         if len(role) > len(person.role):
             person.role = role
         person.gender = person.gender or gender
@@ -70,9 +76,12 @@ class People:
 
     def observe(self, doc: Doc, offset: int, persons: list[tuple[Span, str]]) -> None:
         """Record the sentence's people: `persons` are its PERSON entities with full names."""
+        self.latest = offset
         for ent, name in persons:
             role = role_of(doc, ent)
-            self.seen(name, offset + ent.start_char, role, _gender_of(role, doc, ent))
+            person = self.seen(name, offset + ent.start_char, role, _gender_of(role, doc, ent))
+            if ent is persons[0][0] and _leads(doc, ent):
+                self.topic, self.topic_at = person, offset
         self._pronoun_genders(doc, persons)
         self._pairs(doc, offset, persons)
 
@@ -97,16 +106,34 @@ class People:
                 self.pairs.append(Pair((first, second), role, offset + a.start_char))
 
     def pronoun(self, word: str, before: int) -> Person | None:
-        """The person "he"/"she" most likely means: among the last few people named before
-        `before`, one shown to match; else the nearest not shown to differ."""
+        """The person "he"/"she" most likely means: the subject a sentence led with, if it is
+        the pronoun's own sentence ("Lee denied it, but on seeing Kim's letter he ...") or the
+        nearest person ("Lee was 17. He said ...") and not shown to differ; else among the
+        last few people named before `before`, one shown to match; else the nearest not
+        shown to differ."""
         gender = PRONOUN_GENDER.get(word)
-        recent = [
-            self.by_name[n] for n in reversed(self.order) if self.by_name[n].position < before
-        ]
+        recent = self._named_before(before)
+        topic = self.topic
+        if topic is not None and topic.gender in ("", gender) and topic in recent:
+            own_sentence = self.topic_at == self.latest
+            if own_sentence or (recent and recent[0] is topic):
+                return topic
         for person in recent[:_GENDER_REACH]:
             if gender and person.gender == gender:
                 return person
         return next((p for p in recent if not gender or p.gender in ("", gender)), None)
+
+    def _named_before(self, before: int) -> list[Person]:
+        """People named before `before`, the most recently named first. A name later in
+        the pronoun's own sentence ("He said Lee's ...") does not hide an earlier mention."""
+
+        def last(p: Person) -> int:
+            # Mentions are recorded in reading order: a binary search keeps this linear.
+            k = bisect.bisect_left(p.mentions, before)
+            return p.mentions[k - 1] if k else -1
+
+        named = [p for p in self.by_name.values() if last(p) >= 0]
+        return sorted(named, key=last, reverse=True)
 
     def pair(self, before: int, role_word: str = "") -> Pair | None:
         """The last pair named within reach, whose role fits `role_word` when one is given."""
@@ -134,6 +161,14 @@ class People:
             if person.position < before and word in person.role.lower().split():
                 return person
         return None
+
+
+def _leads(doc: Doc, ent: Span) -> bool:
+    """Is the name the sentence's lead, before any verb ("On Monday, Deputy Mayor Ann Roe
+    said")? Read from tags, as not every sentence is parsed."""
+    if ent.end < len(doc) and doc[ent.end].tag_ == "POS":
+        return False  # "Lee's mother said": the sentence is about the mother
+    return not any(t.tag_.startswith(("VB", "MD")) for t in doc[: ent.start])
 
 
 def role_of(doc: Doc, ent: Span) -> str:

@@ -23,6 +23,8 @@ from reportedly.backends.rules.lexicon import (
     DOCUMENT_NOUNS,
     GOVERNMENT_WORDS,
     HONORIFICS,
+    LEGAL_DOCUMENTS,
+    MEDIA_NOUNS,
     MEDIA_WORDS,
     ORG_NOUNS,
     PERSON_ROLES,
@@ -52,7 +54,7 @@ _GOV_NAMES = re.compile(
     r"council|parliament|congress|senate|kremlin|pentagon|white house|"
     r"intelligence|embassy|administration|agency|commission|court|authority|bureau|federal|"
     r"sheriff(?:'s)?|highway patrol|investigative committee|security service|prosecutors?|"
-    r"attorney general|district attorney)\b",
+    r"attorney general|district attorney|coroners?)\b",
     re.I,
 )
 # A web address as a name ("Harbourwatch.com") is a news site.
@@ -112,7 +114,8 @@ class Entities:
             state = DEMONYMS.get(name.lower())
             return (state, "GPE") if state else (name, label)
         known = self._alias.get(name.lower())
-        if known is not None and (known[1] == label or len(name.split()) == 1):
+        # A person's full name stays theirs when NER calls it an ORG elsewhere.
+        if known is not None and (known[1] == label or len(name.split()) == 1 or known[0] == name):
             return known
         if label == "ORG" and (titled := split_title(name)) is not None:
             return titled[0], "PERSON"
@@ -127,9 +130,10 @@ class Entities:
             name, label = self.canonical(ent.text, ent.label_)
             if not name or not name[0].isupper():
                 continue
-            if label == "ORG" and _person_beside_person(doc, ent):
+            if label == "ORG" and (_person_beside_person(doc, ent) or _persons_body(doc, ent)):
                 label = "PERSON"
             if label == "PERSON" and len(name.split()) >= 2:
+                self._alias.setdefault(name.lower(), (name, "PERSON"))
                 parts = name.split()
                 for part in (parts[0], parts[-1]):
                     self._alias.setdefault(part.lower(), (name, "PERSON"))
@@ -141,7 +145,24 @@ class Entities:
             if label == "PERSON":
                 persons.append((ent, name))
             self.mentions.append(Mention(name, label, offset + ent.start_char))
+        for span, name in self._known_names(doc):
+            persons.append((span, name))
+            self.mentions.append(Mention(name, "PERSON", offset + span.start_char))
+        persons.sort(key=lambda p: int(p[0].start))
         self.people.observe(doc, offset, persons)
+
+    def _known_names(self, doc: Doc) -> list[tuple[Any, str]]:
+        """Surnames of people met before that NER left unlabelled (it often misses a bare
+        surname opening a sentence: "Okafor was 19 at the time")."""
+        out: list[tuple[Any, str]] = []
+        inside = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+        for t in doc:
+            if t.tag_ != "NNP" or t.i in inside:
+                continue
+            known = self._alias.get(t.lower_)
+            if known is not None and known[1] == "PERSON":
+                out.append((doc[t.i : t.i + 1], known[0]))
+        return out
 
     def add_person(self, name: str, position: int) -> None:
         """A person the rules recognised where NER did not ("Chief Financial Officer X Y")."""
@@ -184,6 +205,18 @@ class Entities:
             if name != exclude and name not in out:
                 out.append(name)
         return out
+
+
+def _persons_body(doc: Doc, ent: Any) -> bool:
+    """ "The Harbour Trust's Ann Lee" with "Ann Lee" an ORG to NER: a two- or three-word name
+    with no organisation word, owned by an organisation, is one of its people."""
+    words = ent.text.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words) or ent.start < 2:
+        return False
+    if any(w.lower() in ORG_NOUNS | GOVERNMENT_WORDS | TITLE_WORDS | MEDIA_WORDS for w in words):
+        return False
+    before = doc[ent.start - 1]  # "'s", inside the organisation's entity or just after it
+    return bool(before.tag_ == "POS" and "ORG" in {before.ent_type_, doc[ent.start - 2].ent_type_})
 
 
 def _person_beside_person(doc: Doc, ent: Any) -> bool:
@@ -474,6 +507,8 @@ def _spokesperson(p: _Phrase, entities: Entities) -> Source | None:
 def _document(p: _Phrase, entities: Entities) -> Source | None:
     """ "The NIS report suggests": the body that wrote it; "the briefing": the body last
     named, else the document itself; "hospital reports", "first reports": unnamed."""
+    if p.low in LEGAL_DOCUMENTS and p.definite:
+        return Source(name=p.description, type="document")
     if p.low not in DOCUMENT_NOUNS:
         return None
     if p.bodies:
@@ -486,6 +521,44 @@ def _document(p: _Phrase, entities: Entities) -> Source | None:
         if org is not None:
             return Source(name=org.name, type=org_type(org.name))
     return Source(name=p.description, type="document" if p.definite else "unnamed")
+
+
+def _someones_people(p: _Phrase, entities: Entities) -> Source | None:
+    """ "his lawyers", "Ann Roe's legal team": the people acting for one identified person
+    are that person's own side, not an anonymous voice ("its spokesman" stays unnamed).
+    "Leeds's mayor": the one holder of a named place's or body's office is a person too."""
+    if p.low not in PERSON_ROLES and p.low not in ORG_NOUNS:
+        return None
+    for c in p.head.children:
+        if c.dep_ != "poss":
+            continue
+        if c.lower_ in {"his", "her"} or c.ent_type_ == "PERSON":
+            return Source(name=p.description, type="person")
+        office = p.head.tag_ == "NN" and p.low in PERSON_ROLES and p.low not in SPOKESPEOPLE
+        if office and c.ent_type_ in {"GPE", "ORG"}:
+            return Source(name=p.description, type="person")
+    return None
+
+
+def _named_in_apposition(p: _Phrase, entities: Entities) -> Source | None:
+    """ "One news site, Harbourwatch.com, claims": the body the apposition names."""
+    for c in p.head.children:
+        if c.dep_ != "appos":
+            continue
+        ent = next((e for e in p.ents if e.label_ == "ORG" and e.start <= c.i < e.end), None)
+        if ent is not None:
+            return _body(entities, ent)
+    return None
+
+
+def _media_noun(p: _Phrase, entities: Entities) -> Source | None:
+    """ "the website reported": the last news outlet the article named."""
+    if p.low not in MEDIA_NOUNS or not p.definite or p.ents:
+        return None
+    for m in reversed(entities.mentions):
+        if m.position < p.position and m.label == "ORG" and org_type(m.name) == "media":
+            return Source(name=m.name, type="media")
+    return None
 
 
 def _unnamed_role(p: _Phrase, entities: Entities) -> Source | None:
@@ -553,6 +626,10 @@ def _body_noun(p: _Phrase, entities: Entities) -> Source | None:
     if any(e.label_ in {"ORG", "GPE", "NORP"} for e in p.ents):
         body: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(p.description)
         return Source(name=p.description, type=body)  # "South Korea's intelligence agency"
+    if p.definite and any(t.tag_ == "NNP" for t in p.tokens if t.i != p.head.i):
+        # "The Keswick Sheriff's Office", which NER missed: the phrase is the body's name.
+        kind: SourceType = "government" if low in GOVERNMENT_WORDS else org_type(p.description)
+        return Source(name=p.description, type=kind)
     if p.definite:
         # "the agency", "the carmaker": the nearest organisation named before.
         org = entities.last(frozenset({"ORG"}), p.position)
@@ -578,6 +655,9 @@ _RULES: tuple[_Rule, ...] = (
     _spokesperson,
     _document,
     _person_by_role,
+    _named_in_apposition,
+    _media_noun,
+    _someones_people,
     _unnamed_role,
     _countries,
     _joint_bodies,
