@@ -120,7 +120,8 @@ def quoted_mask(doc: Doc) -> list[bool]:
     return mask
 
 
-def _subject(verb: Token) -> Token | None:
+def subject_of(verb: Token) -> Token | None:
+    """The verb's own subject (active or passive), if the parse gives it one."""
     for child in verb.children:
         if child.dep_ in _SUBJECTS:
             return child
@@ -150,19 +151,19 @@ def _balance_quotes(doc: Doc, i: int, j: int) -> tuple[int, int]:
 
 
 def cue_subject(cue: Token) -> Token | None:
-    subject = _subject(cue)
+    subject = subject_of(cue)
     if subject is None and _trailing_participle(cue):
         # "X described how the fire spread, saying ...": set off by a comma, the participle
         # speaks for the main clause's subject, wherever the parser hung it.
         root = next(t for t in cue.doc if t.dep_ == "ROOT")
-        subject = _subject(root) if root.i != cue.i else None
+        subject = subject_of(root) if root.i != cue.i else None
         if subject is not None:
             return subject
     hop = cue
     # A conjoined or participial cue borrows the subject of the verb it hangs on.
     while subject is None and hop.dep_ in {"conj", "advcl", "xcomp"} and hop.head.i != hop.i:
         hop = hop.head
-        subject = _subject(hop)
+        subject = subject_of(hop)
     return subject
 
 
@@ -195,7 +196,7 @@ def _object_is_content(cue: Token, obj: Token, comps: list[Token]) -> bool:
     """ "indicated a probe is ongoing" (the parser makes "a probe" the object and "is ongoing"
     a subjectless clause), or "reports suggest a criminal act": the object is part of what
     is claimed."""
-    headless = [c for c in comps if c.dep_ == "ccomp" and c.i > obj.i and _subject(c) is None]
+    headless = [c for c in comps if c.dep_ == "ccomp" and c.i > obj.i and subject_of(c) is None]
     if headless:
         return True
     return not comps and cue.lower_ in BELIEF_OBJECTS and len(list(obj.subtree)) >= 3

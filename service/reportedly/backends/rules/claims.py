@@ -36,7 +36,6 @@ from reportedly.schema import Draft, DraftClaim, Quote, Source, Timeframe
 Token = Any
 Doc = Any
 
-_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 _EDGE = "\"'\u201c\u201d\u2018\u2019 ,;:-\u2014"
 # Group nouns count as actors as arguments of a verb; "" when the sentence was not parsed.
 _ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", ""})
@@ -278,14 +277,14 @@ def _second_predicate(content: list[Token], mask: list[bool]) -> tuple[list[Toke
     if len(roots) != 1 or not roots[0].tag_.startswith("VB"):
         return None
     head = roots[0]
-    subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    subject = attribution.subject_of(head)
     for conj in head.children:
         if (
             conj.dep_ == "conj"
             and not mask[conj.i]
             and conj.tag_.startswith("VB")
             and any(c.dep_ in {"aux", "auxpass"} for c in conj.children)
-            and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
+            and attribution.subject_of(conj) is None
             and subject is not None
             and subject.tag_ not in {"PRP", "EX"}
         ):
@@ -356,8 +355,7 @@ def _is_claim_sentence(s: segment.Sentence, doc: Doc, headline: str | None) -> b
         return False
     if re.search(r"\?[\"'\u201d\u2019]?$", text):
         return False
-    words = [t for t in doc if not t.is_punct]
-    return len(words) >= 4 and any(t.tag_ in _FINITE for t in doc)
+    return clauses.clause_like(doc, 0, len(doc))
 
 
 class _Writer:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from reportedly.backends.rules.attribution import subject_of
+
 Token = Any
 Doc = Any
 
@@ -73,7 +75,7 @@ def independent(doc: Doc, mask: list[bool], cues: set[int]) -> list[tuple[int, i
     if root is not None:
         cuts.extend(_conjoined_clause(doc, root, mask, cues))
     parts = split_range(0, len(doc), cuts)
-    if len(parts) > 1 and all(_clause_like(doc, i, j) for i, j in parts):
+    if len(parts) > 1 and all(clause_like(doc, i, j) for i, j in parts):
         return parts
     return [(0, len(doc))]
 
@@ -89,7 +91,7 @@ def _conjoined_clause(doc: Doc, root: Token, mask: list[bool], cues: set[int]) -
         cc = next((c for c in root.children if c.dep_ == "cc" and root.i < c.i < conj.i), None)
         if cc is None or cc.lower_ not in _JOINS or cc.i == 0:
             continue
-        own_subject = any(c.dep_ in {"nsubj", "nsubjpass"} for c in conj.children)
+        own_subject = subject_of(conj) is not None
         if (own_subject and doc[cc.i - 1].text == ",") or (
             not own_subject and conj.tag_ in _FINITE and (root.i in cues or conj.i in cues)
         ):
@@ -97,7 +99,8 @@ def _conjoined_clause(doc: Doc, root: Token, mask: list[bool], cues: set[int]) -
     return out
 
 
-def _clause_like(doc: Doc, i: int, j: int) -> bool:
+def clause_like(doc: Doc, i: int, j: int) -> bool:
+    """Enough words, with a finite verb, to assert something on its own."""
     words = [t for t in doc[i:j] if not t.is_punct]
     return len(words) >= _MIN_WORDS and any(t.tag_ in _FINITE for t in doc[i:j])
 
@@ -110,7 +113,7 @@ def second_clause(content: list[Token], mask: list[bool]) -> Token | None:
     for t in content:
         if t.dep_ != "conj" or not t.tag_.startswith("VB") or t.head.i not in ids or mask[t.i]:
             continue
-        if not any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children):
+        if subject_of(t) is None:
             continue
         head = t.head
         cc = [c for c in head.children if c.dep_ == "cc" and head.i < c.i < t.i]
