@@ -60,6 +60,8 @@ def test_unresolvable_without_a_date_keeps_text_only() -> None:
         "An 84 year old woman died.",  # an age
         "It ends a five-year-long project.",  # a duration
         "The 305-meter dish was the largest.",
+        "Controlling COVID-19 may take years.",  # the end of a name, then the modal
+        "The F-16 may be retired.",
     ],
 )
 def test_non_timeframes_are_ignored(sentence: str) -> None:

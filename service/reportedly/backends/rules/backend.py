@@ -13,7 +13,7 @@ from reportedly.errors import BackendUnavailable
 from reportedly.schema import Document, Draft
 
 # Bump on any change to the rules that changes output: it names the model and keys the cache.
-RULES_VERSION = "1.4.0"
+RULES_VERSION = "1.5.0"
 
 
 class RulesBackend:

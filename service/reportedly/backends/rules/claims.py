@@ -253,9 +253,25 @@ def _official(source: Source) -> bool:
     return bool(head) and head[-1] in OFFICIAL_GROUPS
 
 
+_CLAUSES = frozenset({"advcl", "acl", "relcl", "ccomp", "xcomp", "pcomp", "csubj"})
+
+
+def _in_clause(token: Token) -> bool:
+    """Whether a token sits in a clause below the sentence's main verb."""
+    while token.head.i != token.i:
+        if token.dep_ in _CLAUSES:
+            return True
+        token = token.head
+    return False
+
+
 def _groups(tokens: list[Token]) -> list[str]:
     """Unnamed groups the claim is about ("3 passengers ... are at"), when nobody is named."""
     out: list[str] = []
+    # The doer when there is one ("rescuers recovered ten survivors" is about the rescuers).
+    subjects = [t for t in tokens if t.dep_ in {"nsubj", "nsubjpass"}]
+    if any(t.lower_ in GROUP_NOUNS and t.tag_ == "NNS" for t in subjects):
+        tokens = subjects
     for t in tokens:
         if t.lower_ in GROUP_NOUNS and t.tag_ == "NNS" and t.dep_ in _ARGUMENTS:
             name = " ".join(
@@ -569,12 +585,16 @@ class _Writer:
         if source.type == "person" and first_person and not who:
             who = [source.name.split(",")[0]]
         if not who:
-            who = _groups(content)
+            who = self._pronoun_subject(content) or _groups(content)
+        timeframe = self._timeframe(doc.text[c_start:c_end])
+        if attributed and timeframe == Timeframe():
+            # The time of the report stands in when the words reported give none.
+            timeframe = self._report_time(((start, c_start), (c_end, end)))
         return DraftClaim(
             who=who,
             claim=self._render(content) or quote.text,
             source=source,
-            timeframe=self._timeframe(doc.text[c_start:c_end]),
+            timeframe=timeframe,
             confidence=level,
             evidence=[quote],
         )
@@ -582,6 +602,27 @@ class _Writer:
     def _timeframe(self, text: str) -> Timeframe:
         found = timeframes.find(text, self.article.published)
         return found[0].timeframe if found else Timeframe()
+
+    def _report_time(self, spans: tuple[tuple[int, int], ...]) -> Timeframe:
+        """A time said of the report itself ("said on Monday", "told the CBC in late June")
+        in the sentence outside the words reported; not one inside a clause of its own ("With
+        the centenary coming in 2049, Xi said ...")."""
+        doc = self.doc
+        for lo, hi in spans:
+            for found in timeframes.find(doc.text[lo:hi], self.article.published):
+                at = lo + found.start
+                token = next((t for t in doc if t.idx <= at < t.idx + len(t.text)), None)
+                if token is not None and not _in_clause(token):
+                    return found.timeframe
+        return Timeframe()
+
+    def _pronoun_subject(self, content: list[Token]) -> list[str]:
+        """ "He was found guilty": the person a subject "he" or "she" stands for."""
+        for t in content:
+            if t.lower_ in {"he", "she"} and t.dep_ in {"nsubj", "nsubjpass"}:
+                src = resolve(t, self.doc, self.entities, self.s.start)
+                return [src.name.split(",")[0]] if src.type == "person" else []
+        return []
 
     def _render(self, tokens: list[Token]) -> str:
         """The content as one readable sentence, pronouns replaced by the names they stand for."""

@@ -145,7 +145,9 @@ SPOKESPEOPLE = _words("spokesman spokeswoman spokesperson representative")
 # Plural groups that stand in for actors when none is named ("3 passengers ... are at").
 GROUP_NOUNS = _words(
     "passengers inhabitants residents civilians villagers workers employees students patients "
-    "survivors victims refugees migrants protesters voters customers lawmakers legislators"
+    "survivors victims refugees migrants protesters voters customers lawmakers legislators "
+    "rescuers researchers scientists scholars archaeologists investigators firefighters "
+    "soldiers troops doctors nurses children students teachers farmers fans"
 )
 DOCUMENT_NOUNS = _words(
     "report reports study studies document documents statement statements survey surveys "

@@ -186,6 +186,7 @@ class Entities:
         National Intelligence Service" is part of the agency's name.
         """
         out: list[str] = []
+        parsed = doc.has_annotation("DEP")  # only sentences that may hold an attribution
         for ent in doc.ents:
             if ent.label_ not in ACTOR_LABELS or ent.start_char < start or ent.end_char > end:
                 continue
@@ -199,12 +200,38 @@ class Entities:
             located = before in _LOCATIVE and not possessor  # "adds to China's ..." is not a place
             if ent.label_ == "GPE" and (located or owner_of_org):
                 continue
+            if parsed and _modifier(ent):
+                continue
             name, label = self.canonical(ent.text, ent.label_)
             if label == "NORP" or not name or not name[0].isupper():
                 continue
             if name != exclude and name not in out:
                 out.append(name)
         return out
+
+
+def _modifier(ent: Any) -> bool:
+    """A name that only says where, or whose, something else is: "a Florida highway",
+    "Manhattan District Attorney Cyrus Vance", "from Marksville, Louisiana", "Northamptonshire's
+    chief constable", "Neil Hammerschlag of the University of Miami".
+    The claim is about the highway or the person, not the place or the employer."""
+    root, head = ent.root, ent.root.head
+    if ent.label_ == "NORP":
+        return False  # "a Russian official", "North Korean soldiers": the state takes part
+    if root.dep_ in {"compound", "nmod", "npadvmod"} and head.i >= ent.end:
+        # "the Chinese government", "Security Council sanctions", "the Sacoolas family": the
+        # state, body or family acts.
+        place = ent.label_ == "GPE" and head.lower_ not in ORG_NOUNS | GOVERNMENT_WORDS
+        return _person_word(head) or place
+    if root.dep_ == "appos" and head.ent_type_ == "GPE" and ent.label_ == "GPE":
+        return True  # the state after a town
+    if root.dep_ == "poss":
+        return _person_word(head)
+    return root.dep_ == "pobj" and head.lower_ in {"of", "at"} and _person_word(head.head)
+
+
+def _person_word(token: Token) -> bool:
+    return bool(token.ent_type_ == "PERSON" or token.lower_ in PERSON_ROLES | TITLE_WORDS)
 
 
 def _persons_body(doc: Doc, ent: Any) -> bool:

@@ -24,7 +24,8 @@ _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)(?![a-z])"
 )
-_DAY = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
+# Not the end of a name or number ("COVID-19 may", "F-16"), which only looks like a day.
+_DAY = r"(?<![\w-])(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
 _YEAR = r"(?:1[89]\d\d|20\d\d|21\d\d)"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 # A preposition or hedge before the expression belongs to it as written ("as early as July");
