@@ -147,7 +147,7 @@ GROUP_NOUNS = _words(
     "passengers inhabitants residents civilians villagers workers employees students patients "
     "survivors victims refugees migrants protesters voters customers lawmakers legislators "
     "rescuers researchers scientists scholars archaeologists investigators firefighters "
-    "soldiers troops doctors nurses children students teachers farmers fans"
+    "soldiers troops doctors nurses children teachers farmers fans"
 )
 DOCUMENT_NOUNS = _words(
     "report reports study studies document documents statement statements survey surveys "
