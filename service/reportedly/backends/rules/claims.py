@@ -611,8 +611,8 @@ class _Writer:
         for lo, hi in spans:
             for found in timeframes.find(doc.text[lo:hi], self.article.published):
                 at = lo + found.start
-                token = next((t for t in doc if t.idx <= at < t.idx + len(t.text)), None)
-                if token is not None and not _in_clause(token):
+                span = doc.char_span(at, at + 1, alignment_mode="expand")
+                if span and not _in_clause(span[0]):
                     return found.timeframe
         return Timeframe()
 
@@ -620,9 +620,14 @@ class _Writer:
         """ "He was found guilty": the person a subject "he" or "she" stands for."""
         for t in content:
             if t.lower_ in {"he", "she"} and t.dep_ in {"nsubj", "nsubjpass"}:
-                src = resolve(t, self.doc, self.entities, self.s.start)
-                return [src.name.split(",")[0]] if src.type == "person" else []
+                name = self._person_for(t)
+                return [name] if name else []
         return []
+
+    def _person_for(self, pronoun: Token) -> str | None:
+        """The name (without role) of the person a pronoun stands for, if it is a person."""
+        src = resolve(pronoun, self.doc, self.entities, self.s.start)
+        return src.name.split(",")[0] if src.type == "person" else None
 
     def _render(self, tokens: list[Token]) -> str:
         """The content as one readable sentence, pronouns replaced by the names they stand for."""
@@ -632,9 +637,9 @@ class _Writer:
             if (t.lower_ in {"he", "she"} and t.tag_ == "PRP") or (
                 t.lower_ in {"his", "her"} and t.tag_ == "PRP$"
             ):
-                src = resolve(t, self.doc, self.entities, self.s.start)
-                if src.type == "person":
-                    text = src.name.split(",")[0] + ("'s" if t.tag_ == "PRP$" else "")
+                name = self._person_for(t)
+                if name:
+                    text = name + ("'s" if t.tag_ == "PRP$" else "")
             gap = t.whitespace_
             if k + 1 < len(tokens) and tokens[k + 1].i != t.i + 1 and not gap:
                 gap = " "
